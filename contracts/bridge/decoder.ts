@@ -1,0 +1,190 @@
+// Incremental decoder: feed it socket chunks of any size; it yields complete messages and keeps the remainder.
+// AUDIO payloads are views into the input chunk when the frame lies within one chunk (zero-copy).
+import { Buffer } from 'node:buffer';
+import {
+  AUDIO_PAYLOAD_BYTES,
+  AudioFormat,
+  ErrorCode,
+  GoodbyeReason,
+  MAX_FRAME_BYTES,
+  MessageType,
+  ProtocolError,
+  StreamEndReason,
+  StreamKind,
+  nameOf,
+  type BridgeMessage,
+  type ResumePoint,
+} from './messages.js';
+
+class Reader {
+  off = 0;
+  constructor(
+    private readonly buf: Buffer,
+    private readonly end: number,
+    start: number,
+  ) {
+    this.off = start;
+  }
+  private need(n: number): void {
+    if (this.off + n > this.end) throw new ProtocolError('badFrame', 'frame body truncated');
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.off++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.off);
+    this.off += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.off);
+    this.off += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.off);
+    this.off += 8;
+    return v;
+  }
+  str(): string {
+    const n = this.u16();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.off, this.off + n);
+    this.off += n;
+    return s;
+  }
+  rest(): Buffer {
+    const b = this.buf.subarray(this.off, this.end);
+    this.off = this.end;
+    return b;
+  }
+  done(): void {
+    if (this.off !== this.end) throw new ProtocolError('badFrame', `${this.end - this.off} trailing bytes in frame`);
+  }
+}
+
+function readResume(r: Reader): ResumePoint[] {
+  const n = r.u16();
+  const points: ResumePoint[] = [];
+  for (let i = 0; i < n; i++) points.push({ streamId: r.str(), seq: r.u32() });
+  return points;
+}
+
+/** Decodes one frame body (type byte at `start`, body up to `end`). */
+export function decodeBody(buf: Buffer, start: number, end: number): BridgeMessage {
+  const r = new Reader(buf, end, start);
+  const type = r.u8();
+  let msg: BridgeMessage;
+  switch (type) {
+    case MessageType.HELLO:
+      msg = { type: 'hello', version: r.u16(), sessionId: r.str(), token: r.str(), callId: r.str(), resume: readResume(r) };
+      break;
+    case MessageType.WELCOME:
+      msg = { type: 'welcome', version: r.u16(), creditFrames: r.u32(), heartbeatIntervalMs: r.u32(), durable: readResume(r) };
+      break;
+    case MessageType.STREAM_START: {
+      const streamIndex = r.u16();
+      const kind = nameOf(StreamKind, r.u8(), 'stream kind');
+      const format = nameOf(AudioFormat, r.u8(), 'audio format');
+      const sourceId = r.u32();
+      msg = { type: 'streamStart', streamIndex, kind, format, sourceId, streamId: r.str() };
+      break;
+    }
+    case MessageType.AUDIO: {
+      const streamIndex = r.u16();
+      const seq = r.u32();
+      const timestamp = r.u64();
+      const flags = r.u8();
+      const count = r.u8();
+      const activeSpeakers = new Array<number>(count);
+      for (let i = 0; i < count; i++) activeSpeakers[i] = r.u32();
+      const payload = r.rest();
+      if (payload.length !== AUDIO_PAYLOAD_BYTES) {
+        throw new ProtocolError('badPayload', `audio payload must be ${AUDIO_PAYLOAD_BYTES} bytes, got ${payload.length}`);
+      }
+      msg = { type: 'audio', streamIndex, seq, timestamp, flags, activeSpeakers, payload };
+      break;
+    }
+    case MessageType.STREAM_END:
+      msg = { type: 'streamEnd', streamIndex: r.u16(), lastSeq: r.u32(), reason: nameOf(StreamEndReason, r.u8(), 'stream end reason') };
+      break;
+    case MessageType.ACK:
+      msg = { type: 'ack', streamIndex: r.u16(), seq: r.u32() };
+      break;
+    case MessageType.CREDIT:
+      msg = { type: 'credit', frames: r.u32() };
+      break;
+    case MessageType.PING:
+      msg = { type: 'ping', nonce: r.u64() };
+      break;
+    case MessageType.PONG:
+      msg = { type: 'pong', nonce: r.u64() };
+      break;
+    case MessageType.ERROR:
+      msg = { type: 'error', code: nameOf(ErrorCode, r.u16(), 'error code'), fatal: r.u8() !== 0, message: r.str() };
+      break;
+    case MessageType.GOODBYE:
+      msg = { type: 'goodbye', reason: nameOf(GoodbyeReason, r.u8(), 'goodbye reason'), message: r.str() };
+      break;
+    default:
+      throw new ProtocolError('badFrame', `unknown message type 0x${type.toString(16)}`);
+  }
+  r.done();
+  return msg;
+}
+
+/**
+ * Incremental frame decoder. `push(chunk)` returns every message completed by that chunk.
+ * After a ProtocolError the stream is out of sync: close the connection.
+ */
+export class FrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
+  /** Bytes held waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  push(chunk: Buffer): BridgeMessage[] {
+    const out: BridgeMessage[] = [];
+    let buf: Buffer;
+    if (this.pendingBytes === 0) {
+      buf = chunk;
+    } else {
+      this.pending.push(chunk);
+      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const len = buf.readUInt32BE(off);
+      if (len < 1 || len > this.maxFrameBytes) throw new ProtocolError('badFrame', `frame length ${len} outside 1..${this.maxFrameBytes}`);
+      if (buf.length - off - 4 < len) break;
+      out.push(decodeBody(buf, off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    if (off < buf.length) {
+      // Keep the remainder; copy so that a retained tail does not pin a large socket buffer.
+      const tail = Buffer.from(buf.subarray(off));
+      this.pending.push(tail);
+      this.pendingBytes = tail.length;
+    }
+    return out;
+  }
+}
+
+/** Decodes a buffer holding exactly one or more complete frames. */
+export function decodeAll(buf: Buffer): BridgeMessage[] {
+  const d = new FrameDecoder();
+  const msgs = d.push(buf);
+  if (d.bufferedBytes !== 0) throw new ProtocolError('badFrame', 'incomplete trailing frame');
+  return msgs;
+}
