@@ -1,0 +1,68 @@
+// Azure Blob adapter: one block blob per object, created with `ifNoneMatch: "*"` so a retry is a no-op.
+import { createHash } from 'node:crypto';
+import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { ConflictError, type ObjectStore, type PutOptions, type PutOutcome, type StoredObjectInfo } from './object-store.js';
+
+function md5(data: Buffer): Uint8Array {
+  return createHash('md5').update(data).digest();
+}
+
+export class BlobObjectStore implements ObjectStore {
+  readonly kind = 'blob';
+
+  /** @param container created once by the caller (see createBlobContainer). */
+  constructor(private readonly container: ContainerClient) {}
+
+  async putIfAbsent(name: string, data: Buffer, options: PutOptions = {}): Promise<PutOutcome> {
+    const blob = this.container.getBlockBlobClient(name);
+    const contentMD5 = md5(data);
+    try {
+      await blob.uploadData(data, {
+        conditions: { ifNoneMatch: '*' },
+        metadata: options.metadata,
+        tags: options.tags,
+        blobHTTPHeaders: { blobContentType: options.contentType ?? 'application/octet-stream', blobContentMD5: contentMD5 },
+        abortSignal: options.abortSignal,
+        maxSingleShotSize: 256 * 1024 * 1024,
+      });
+      return 'created';
+    } catch (err) {
+      if (err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412)) {
+        const existing = await this.get(name, { abortSignal: options.abortSignal });
+        if (existing && existing.data.equals(data)) return 'existed';
+        throw new ConflictError(name);
+      }
+      throw err;
+    }
+  }
+
+  async get(name: string, options: { abortSignal?: AbortSignal } = {}): Promise<{ data: Buffer; metadata: Record<string, string> } | undefined> {
+    const blob = this.container.getBlockBlobClient(name);
+    try {
+      const props = await blob.getProperties({ abortSignal: options.abortSignal });
+      const data = await blob.downloadToBuffer(0, undefined, { abortSignal: options.abortSignal });
+      return { data, metadata: props.metadata ?? {} };
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
+    for await (const item of this.container.listBlobsFlat({ prefix, includeMetadata: true })) {
+      yield { name: item.name, metadata: item.metadata ?? {} };
+    }
+  }
+
+  async overwriteForTest(name: string, data: Buffer): Promise<void> {
+    const blob = this.container.getBlockBlobClient(name);
+    const props = await blob.getProperties();
+    await blob.uploadData(data, { metadata: props.metadata });
+  }
+
+  /** Finds blobs by index tag (e.g. the manifest of a call). */
+  async *findByTag(key: string, value: string): AsyncIterable<string> {
+    const escaped = value.replace(/'/g, "''");
+    for await (const b of this.container.findBlobsByTags(`"${key}"='${escaped}'`)) yield b.name;
+  }
+}

@@ -1,0 +1,148 @@
+// "Ack only after durable": a write is durable once it is in the primary store (Blob) or, when the primary is slow
+// or down, in the fsync'd spill journal. Spilled objects are drained to the primary in the background.
+import type { Logger } from '../log.js';
+import { ConflictError, type ObjectStore, type PutOptions } from './object-store.js';
+import type { SpillJournal } from './spill-journal.js';
+
+export interface DurableWriterOptions {
+  /** Time a primary write may take (including waiting for a slot) before the object is spilled instead. */
+  primaryTimeoutMs: number;
+  /** Concurrent primary writes. */
+  maxInFlight: number;
+  drainIntervalMs: number;
+}
+
+export type DurableOutcome = 'stored' | 'spilled';
+
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+  async acquire(signal: AbortSignal): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.waiting = this.waiting.filter((w) => w !== grant);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      const grant = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiting.push(grant);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
+}
+
+export class DurableWriter {
+  private readonly slots: Semaphore;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<number> | undefined;
+  stats = { stored: 0, spilled: 0, drained: 0, primaryFailures: 0 };
+
+  constructor(
+    readonly primary: ObjectStore,
+    private readonly spill: SpillJournal,
+    private readonly options: DurableWriterOptions,
+    private readonly log: Logger,
+  ) {
+    this.slots = new Semaphore(options.maxInFlight);
+  }
+
+  get spilledCount(): number {
+    return this.spill.size;
+  }
+
+  async commit(name: string, data: Buffer, options: PutOptions = {}): Promise<DurableOutcome> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`primary write exceeded ${this.options.primaryTimeoutMs} ms`)), this.options.primaryTimeoutMs);
+    try {
+      await this.slots.acquire(ac.signal);
+      try {
+        await this.primary.putIfAbsent(name, data, { ...options, abortSignal: ac.signal });
+      } finally {
+        this.slots.release();
+      }
+      this.stats.stored++;
+      return 'stored';
+    } catch (err) {
+      if (err instanceof ConflictError) throw err;
+      this.stats.primaryFailures++;
+      this.log.warn('primary write failed; spilling', { object: name, error: String(err) });
+      await this.spill.write(name, data, options);
+      this.stats.spilled++;
+      this.scheduleDrainSoon();
+      return 'spilled';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** True if `name` is durable only in the spill journal. */
+  isSpilled(name: string): boolean {
+    return this.spill.has(name);
+  }
+
+  spilledNames(prefix: string): string[] {
+    return this.spill.names(prefix);
+  }
+
+  readSpilled(name: string): ReturnType<SpillJournal['readByName']> {
+    return this.spill.readByName(name);
+  }
+
+  /** Moves spilled objects (optionally only under `prefix`) to the primary; returns how many remain there. */
+  drain(prefix = ''): Promise<number> {
+    if (this.draining && prefix === '') return this.draining;
+    const run = (async () => {
+      for (const name of this.spill.names(prefix)) {
+        const e = await this.spill.readByName(name);
+        if (!e) continue;
+        try {
+          await this.primary.putIfAbsent(e.name, e.data, { metadata: e.metadata, tags: e.tags, contentType: e.contentType });
+          await this.spill.remove(e.name);
+          this.stats.drained++;
+        } catch (err) {
+          this.log.warn('spill drain failed', { object: e.name, error: String(err) });
+          if (!(err instanceof ConflictError)) break;
+        }
+      }
+      return this.spill.names(prefix).length;
+    })();
+    if (prefix === '') {
+      this.draining = run;
+      void run.finally(() => {
+        this.draining = undefined;
+      });
+    }
+    return run;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.spill.size > 0) void this.drain().catch(() => undefined);
+    }, this.options.drainIntervalMs);
+    this.timer.unref();
+  }
+
+  private scheduleDrainSoon(): void {
+    this.start();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
