@@ -1,0 +1,355 @@
+/**
+ * The dispatcher: runs orchestrator episodes (one at a time per instance) and activities (in parallel up to
+ * maxConcurrentActivityFunctions) from the durable store, and fires timers at or after their time on the host clock.
+ * The store is the truth; the in-memory queues are rebuilt from it on start, so a killed host resumes where it was.
+ */
+import type { HostServices, RpcTypedData } from '../runtime/extension.js';
+import {
+  applyOutcome,
+  type EpisodeResult,
+  type EpisodeWork,
+  iso,
+  type OrchestrationTriggerPayload,
+  prepareEpisode,
+  takeBatch,
+} from './episode.js';
+import { EventType, type HistoryEvent, isTerminal } from './history-types.js';
+import { orchestratorStateSchema, type OrchestratorState } from './orchestrator-state.js';
+import type { ActivityItem, DurableStore, InstanceRow, NewInboxMessage } from './store.js';
+import { TimerHeap } from './timer-heap.js';
+
+export interface EngineOptions {
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrators: number;
+  /** Longest real-time sleep between timer checks (the host clock may be scaled). */
+  timerPollMs: number;
+}
+
+const outOfProcLabel = '\n\n$OutOfProcData$:';
+
+export class DurableEngine {
+  readonly #store: DurableStore;
+  readonly #host: HostServices;
+  readonly #opts: EngineOptions;
+  readonly #ready = new Set<string>();
+  readonly #running = new Set<string>();
+  readonly #timers = new TimerHeap();
+  readonly #activityQueue: ActivityItem[] = [];
+  readonly #history = new Map<string, HistoryEvent[]>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #activeActivities = 0;
+  #pumpScheduled = false;
+  #timerHandle: NodeJS.Timeout | undefined;
+  #timerDueMs = Infinity;
+  #stopped = false;
+  /** Called after every committed change to an instance (the dashboard's live view listens). */
+  onChange: ((instanceId: string) => void) | undefined;
+
+  constructor(store: DurableStore, host: HostServices, opts: EngineOptions) {
+    this.#store = store;
+    this.#host = host;
+    this.#opts = opts;
+  }
+
+  /** Rebuilds the in-memory queues from the store (after a restart, everything not committed is redone). */
+  start(): void {
+    for (const a of this.#store.allActivities()) this.#activityQueue.push(a);
+    const now = this.#host.clock.now();
+    for (const m of this.#store.allInbox()) this.#track(m.instanceId, m.visibleMs, now);
+    this.#schedulePump();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timerHandle) clearTimeout(this.#timerHandle);
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  get stats(): { ready: number; running: number; activitiesQueued: number; activitiesRunning: number; timers: number } {
+    return {
+      ready: this.#ready.size,
+      running: this.#running.size,
+      activitiesQueued: this.#activityQueue.length,
+      activitiesRunning: this.#activeActivities,
+      timers: this.#timers.size,
+    };
+  }
+
+  /** Tells the engine that a message for `instanceId` became visible at `visibleMs` (call after the commit). */
+  notify(instanceId: string, visibleMs?: number): void {
+    this.#track(instanceId, visibleMs ?? 0, this.#host.clock.now());
+    this.#schedulePump();
+  }
+
+  /** Forget cached history (terminate, purge, restart change it outside an episode). */
+  invalidate(instanceId: string): void {
+    this.#history.delete(instanceId);
+  }
+
+  enqueueActivities(items: readonly ActivityItem[]): void {
+    this.#activityQueue.push(...items);
+    this.#schedulePump();
+  }
+
+  #track(instanceId: string, visibleMs: number, nowMs: number): void {
+    if (visibleMs <= nowMs) this.#ready.add(instanceId);
+    else this.#timers.push({ dueMs: visibleMs, key: instanceId });
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#stopped) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    const now = this.#host.clock.now();
+    for (const due of this.#timers.popDue(now)) this.#ready.add(due.key);
+    for (const id of this.#ready) {
+      if (this.#running.size >= this.#opts.maxConcurrentOrchestrators) break;
+      if (this.#running.has(id)) continue;
+      this.#ready.delete(id);
+      this.#running.add(id);
+      this.#track2(
+        this.#runEpisode(id)
+          .catch((err: unknown) => this.#host.log.error('durable episode failed', { instanceId: id, error: errorMessage(err) }))
+          .finally(() => {
+            this.#running.delete(id);
+            if (!this.#stopped && this.#store.hasVisibleInbox(id, this.#host.clock.now())) this.#ready.add(id);
+            this.#schedulePump();
+          }),
+      );
+    }
+    while (this.#activeActivities < this.#opts.maxConcurrentActivities && this.#activityQueue.length > 0) {
+      const item = this.#activityQueue.shift() as ActivityItem;
+      this.#activeActivities++;
+      this.#track2(
+        this.#runActivity(item)
+          .catch((err: unknown) => this.#host.log.error('durable activity failed', { instanceId: item.instanceId, error: errorMessage(err) }))
+          .finally(() => {
+            this.#activeActivities--;
+            this.#schedulePump();
+          }),
+      );
+    }
+    this.#armTimer(now);
+  }
+
+  #track2(p: Promise<void>): void {
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p));
+  }
+
+  #armTimer(now: number): void {
+    const next = this.#timers.peek();
+    if (!next) return;
+    const delay = Math.max(1, Math.min(next.dueMs - now, this.#opts.timerPollMs));
+    const due = Date.now() + delay;
+    if (this.#timerHandle && due >= this.#timerDueMs) return;
+    if (this.#timerHandle) clearTimeout(this.#timerHandle);
+    this.#timerDueMs = due;
+    this.#timerHandle = setTimeout(() => {
+      this.#timerHandle = undefined;
+      this.#timerDueMs = Infinity;
+      this.#pump();
+    }, delay);
+    this.#timerHandle.unref();
+  }
+
+  #loadHistory(instanceId: string): HistoryEvent[] {
+    let h = this.#history.get(instanceId);
+    if (!h) {
+      h = this.#store.history(instanceId);
+      this.#history.set(instanceId, h);
+    }
+    return h;
+  }
+
+  async #runEpisode(instanceId: string): Promise<void> {
+    const store = this.#store;
+    const now = this.#host.clock.now();
+    const instance = store.getInstance(instanceId);
+    if (!instance) return;
+    if (instance.status === 'Suspended') return;
+    const messages = store.visibleInbox(instanceId, now);
+    if (messages.length === 0) return;
+    if (isTerminal(instance.status)) {
+      store.deleteInbox(messages.map((m) => m.id));
+      return;
+    }
+    const history = this.#loadHistory(instanceId);
+    const prep = prepareEpisode(instance, history, takeBatch(messages), now);
+    if (prep.newEvents.length === 1) {
+      store.deleteInbox(prep.consumed);
+      return;
+    }
+    const result = await this.#invokeOrchestrator(instance, prep.payload);
+    const outcome = applyOutcome(prep, result);
+    const work: EpisodeWork = {
+      events: [...prep.implicit.events, ...outcome.work.events],
+      inbox: [...prep.implicit.inbox, ...outcome.work.inbox],
+      activities: [...prep.implicit.activities, ...outcome.work.activities],
+      children: [...prep.implicit.children, ...outcome.work.children],
+    };
+    const committed = store.transaction(() => {
+      const current = store.getInstance(instanceId);
+      if (!current || current.executionId !== instance.executionId || isTerminal(current.status)) {
+        return undefined; // terminated, purged or restarted while the orchestrator ran: drop this episode
+      }
+      const row = outcome.instance;
+      if (current.status === 'Suspended' && !isTerminal(row.status)) row.status = 'Suspended';
+      store.deleteInbox(prep.consumed);
+      if (outcome.restartHistory) {
+        store.deleteHistory(instanceId);
+      } else {
+        store.appendHistory(instanceId, history.length, [...prep.newEvents, ...work.events]);
+      }
+      const activities: ActivityItem[] = work.activities.map((a) => ({ ...a, id: store.addActivity(a) }));
+      const inbox: NewInboxMessage[] = [...work.inbox];
+      for (const child of work.children) {
+        const existing = store.getInstance(child.row.instanceId);
+        if (existing && !isTerminal(existing.status)) {
+          inbox.push(childRefused(child.row, existing, now));
+          continue;
+        }
+        if (existing) {
+          store.deleteHistory(existing.instanceId);
+          store.dropPendingWork(existing.instanceId);
+        }
+        store.putInstance(child.row);
+        inbox.push(child.start);
+      }
+      for (const m of inbox) store.addInbox(m);
+      store.putInstance(row);
+      return { activities, inbox, row };
+    });
+    if (!committed) {
+      this.#history.delete(instanceId);
+      return;
+    }
+    if (outcome.restartHistory || isTerminal(committed.row.status)) {
+      this.#history.delete(instanceId);
+    } else {
+      history.push(...prep.newEvents, ...work.events);
+    }
+    for (const child of work.children) this.#history.delete(child.row.instanceId);
+    const nowAfter = this.#host.clock.now();
+    for (const m of committed.inbox) this.#track(m.instanceId, m.visibleMs, nowAfter);
+    this.#activityQueue.push(...committed.activities);
+    this.onChange?.(instanceId);
+  }
+
+  async #invokeOrchestrator(instance: InstanceRow, payload: OrchestrationTriggerPayload): Promise<EpisodeResult> {
+    let returned: RpcTypedData | null | undefined;
+    try {
+      const res = await this.#host.invoke(instance.name, { triggerData: { json: JSON.stringify(payload) } });
+      returned = res.returnValue;
+    } catch (err) {
+      const message = errorMessage(err);
+      const at = message.indexOf(outOfProcLabel);
+      if (at < 0) return { kind: 'failed', message };
+      let state: OrchestratorState | undefined;
+      try {
+        const parsed = orchestratorStateSchema.safeParse(JSON.parse(message.slice(at + outOfProcLabel.length)));
+        if (parsed.success) state = parsed.data;
+      } catch {
+        state = undefined;
+      }
+      return { kind: 'failed', message: message.slice(0, at), state };
+    }
+    const raw = typedDataToJson(returned);
+    const parsed = orchestratorStateSchema.safeParse(raw === undefined ? undefined : JSON.parse(raw));
+    if (!parsed.success) {
+      return { kind: 'failed', message: `The orchestrator returned no valid orchestration state: ${parsed.error.message}` };
+    }
+    return { kind: 'state', state: parsed.data };
+  }
+
+  async #runActivity(item: ActivityItem): Promise<void> {
+    const nowStart = this.#host.clock.now();
+    let event: HistoryEvent;
+    const exists = this.#host
+      .functions()
+      .some((f) => f.name === item.name && f.trigger.type.toLowerCase() === 'activitytrigger');
+    if (!exists) {
+      event = taskFailed(item, `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`, '', nowStart);
+    } else {
+      try {
+        const res = await this.#host.invoke(item.name, { triggerData: { json: item.input ?? 'null' } });
+        event = {
+          EventType: EventType.TaskCompleted,
+          EventId: -1,
+          Timestamp: '',
+          TaskScheduledId: item.taskId,
+          Result: typedDataToJson(res.returnValue) ?? 'null',
+        };
+      } catch (err) {
+        const stack = err instanceof Error && err.stack ? err.stack : '';
+        event = taskFailed(item, `Activity function '${item.name}' failed: ${errorMessage(err)}`, stack, nowStart);
+      }
+    }
+    const now = this.#host.clock.now();
+    const message: NewInboxMessage = {
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      visibleMs: now,
+      event: { ...event, Timestamp: iso(now) },
+      chain: item.chain,
+    };
+    const delivered = this.#store.transaction(() => {
+      if (!this.#store.deleteActivity(item.id)) return false; // instance terminated or purged meanwhile
+      this.#store.addInbox(message);
+      return true;
+    });
+    if (delivered) this.notify(item.instanceId, now);
+  }
+}
+
+function taskFailed(item: ActivityItem, reason: string, details: string, nowMs: number): HistoryEvent {
+  return {
+    EventType: EventType.TaskFailed,
+    EventId: -1,
+    Timestamp: iso(nowMs),
+    TaskScheduledId: item.taskId,
+    Reason: reason,
+    Details: details,
+  };
+}
+
+function childRefused(child: InstanceRow, existing: InstanceRow, nowMs: number): NewInboxMessage {
+  const parent = child.parent;
+  if (!parent) throw new Error('sub-orchestration without parent');
+  return {
+    instanceId: parent.instanceId,
+    executionId: parent.executionId,
+    visibleMs: nowMs,
+    event: {
+      EventType: EventType.SubOrchestrationInstanceFailed,
+      EventId: -1,
+      Timestamp: '',
+      TaskScheduledId: parent.taskId,
+      Reason: `An Orchestration instance with the status ${existing.status} already exists.`,
+      Details: '',
+    },
+    chain: parent.chain === true,
+  };
+}
+
+/** The JSON text of a worker TypedData value, as the real extension would serialize the returned object. */
+export function typedDataToJson(d: RpcTypedData | null | undefined): string | undefined {
+  if (!d) return undefined;
+  if (d.json !== undefined && d.json !== null) return d.json;
+  if (d.string !== undefined && d.string !== null) return JSON.stringify(d.string);
+  if (d.int !== undefined && d.int !== null) return JSON.stringify(Number(d.int));
+  if (d.double !== undefined && d.double !== null) return JSON.stringify(Number(d.double));
+  if (d.bytes) return JSON.stringify(Buffer.from(d.bytes).toString('base64'));
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

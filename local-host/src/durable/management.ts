@@ -1,0 +1,215 @@
+/**
+ * Instance management (start, raise event, terminate, suspend, resume, restart, purge): the operations behind the
+ * HTTP API and the dashboard. Each one is a single store transaction followed by a nudge to the engine.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DurableEngine } from './engine.js';
+import { iso } from './episode.js';
+import { newExecState } from './exec-state.js';
+import { EventType, type RuntimeStatus, isTerminal } from './history-types.js';
+import type { DurableStore, InstanceQuery, InstanceRow } from './store.js';
+
+export class OperationError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Clockish {
+  now(): number;
+}
+
+/** Generated ids are Guid.NewGuid().ToString("N"): 32 lower-case hex characters. */
+export function newInstanceId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+/** Reason the id is refused (reference §1), or undefined when valid. */
+export function invalidInstanceIdReason(id: string): string | undefined {
+  if (id.length === 0) return 'Instance ID must not be empty.';
+  if (id.length > 256) return 'Instance ID length must not exceed 256 characters.';
+  if (id.startsWith('@')) return "Instance ID must not start with '@'.";
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id)) return "Instance ID must not contain /, \\, ?, # or control characters.";
+  return undefined;
+}
+
+/** Stores a reason text as JSON: valid JSON stays as it is, any other text becomes a JSON string. */
+export function reasonJson(reason: string): string {
+  try {
+    JSON.parse(reason);
+    return reason;
+  } catch {
+    return JSON.stringify(reason);
+  }
+}
+
+export class DurableManagement {
+  readonly #store: DurableStore;
+  readonly #engine: DurableEngine;
+  readonly #clock: Clockish;
+  readonly #isOrchestrator: (name: string) => boolean;
+
+  constructor(store: DurableStore, engine: DurableEngine, clock: Clockish, isOrchestrator: (name: string) => boolean) {
+    this.#store = store;
+    this.#engine = engine;
+    this.#clock = clock;
+    this.#isOrchestrator = isOrchestrator;
+  }
+
+  get(instanceId: string): InstanceRow | undefined {
+    return this.#store.getInstance(instanceId);
+  }
+
+  query(q: InstanceQuery): InstanceRow[] {
+    return this.#store.queryInstances(q);
+  }
+
+  history(instanceId: string) {
+    return this.#store.history(instanceId);
+  }
+
+  /** Starts (or, for a finished id, replaces) an instance. `inputJson` is JSON text or null. */
+  start(name: string, instanceId: string | undefined, inputJson: string | null): string {
+    if (!this.#isOrchestrator(name)) {
+      throw new OperationError(
+        400,
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: no orchestrationTrigger function with this name is registered.`,
+      );
+    }
+    const id = instanceId ?? newInstanceId();
+    const bad = invalidInstanceIdReason(id);
+    if (bad) throw new OperationError(400, bad);
+    const now = this.#clock.now();
+    const executionId = newInstanceId();
+    this.#store.transaction(() => {
+      const existing = this.#store.getInstance(id);
+      if (existing && !isTerminal(existing.status)) {
+        throw new OperationError(500, `An Orchestration instance with the status ${existing.status} already exists.`);
+      }
+      if (existing) {
+        this.#store.deleteHistory(id);
+        this.#store.dropPendingWork(id);
+      }
+      this.#store.putInstance({
+        instanceId: id,
+        name,
+        executionId,
+        status: 'Pending',
+        input: inputJson,
+        output: null,
+        customStatus: null,
+        createdMs: now,
+        updatedMs: now,
+        parent: null,
+        state: newExecState(),
+      });
+      this.#store.addInbox({
+        instanceId: id,
+        executionId,
+        visibleMs: now,
+        event: { EventType: EventType.ExecutionStarted, EventId: -1, Timestamp: iso(now), Name: name, Input: inputJson },
+        chain: false,
+      });
+    });
+    this.#engine.invalidate(id);
+    this.#engine.notify(id, now);
+    return id;
+  }
+
+  /** Queues an external event. The caller has checked existence and status (404 / 410). */
+  raiseEvent(instanceId: string, eventName: string, dataJson: string | null): void {
+    const now = this.#clock.now();
+    this.#store.addInbox({
+      instanceId,
+      executionId: null,
+      visibleMs: now,
+      event: { EventType: EventType.EventRaised, EventId: -1, Timestamp: iso(now), Name: eventName, Input: dataJson },
+      chain: false,
+    });
+    this.#engine.notify(instanceId, now);
+  }
+
+  /** 404 when missing, 410 when already finished; otherwise Terminated with the reason as output. */
+  terminate(instanceId: string, reason: string): void {
+    const now = this.#clock.now();
+    this.#store.transaction(() => {
+      const row = this.#requireActive(instanceId);
+      const output = reasonJson(reason);
+      this.#store.appendHistory(instanceId, this.#store.historyLength(instanceId), [
+        { EventType: EventType.ExecutionTerminated, EventId: -1, Timestamp: iso(now), Input: output },
+      ]);
+      this.#store.dropPendingWork(instanceId);
+      this.#store.putInstance({ ...row, status: 'Terminated', output, updatedMs: now });
+      if (row.parent) {
+        this.#store.addInbox({
+          instanceId: row.parent.instanceId,
+          executionId: row.parent.executionId,
+          visibleMs: now,
+          event: {
+            EventType: EventType.SubOrchestrationInstanceFailed,
+            EventId: -1,
+            Timestamp: '',
+            TaskScheduledId: row.parent.taskId,
+            Reason: `Orchestration '${instanceId}' was terminated: ${reason}`,
+            Details: '',
+          },
+          chain: row.parent.chain === true,
+        });
+        this.#engine.notify(row.parent.instanceId, now);
+      }
+    });
+    this.#engine.invalidate(instanceId);
+  }
+
+  suspend(instanceId: string, reason: string): void {
+    const now = this.#clock.now();
+    this.#store.transaction(() => {
+      const row = this.#requireActive(instanceId);
+      if (row.status === 'Suspended') return;
+      this.#store.putInstance({ ...row, status: 'Suspended', output: reasonJson(reason), updatedMs: now });
+    });
+  }
+
+  resume(instanceId: string, reason: string): void {
+    const now = this.#clock.now();
+    this.#store.transaction(() => {
+      const row = this.#requireActive(instanceId);
+      if (row.status !== 'Suspended') return;
+      const status: RuntimeStatus = this.#store.historyLength(instanceId) === 0 ? 'Pending' : 'Running';
+      this.#store.putInstance({ ...row, status, output: reasonJson(reason), updatedMs: now });
+    });
+    this.#engine.notify(instanceId, now);
+  }
+
+  /** Restarts with the original input; returns the (new) instance id. */
+  restart(instanceId: string, withNewInstanceId: boolean): string {
+    const row = this.#store.getInstance(instanceId);
+    if (!row) throw new OperationError(400, 'InstanceId does not match a valid orchestration instance.');
+    return this.start(row.name, withNewInstanceId ? undefined : instanceId, row.input);
+  }
+
+  purge(instanceId: string): boolean {
+    const existed = this.#store.purge(instanceId);
+    this.#engine.invalidate(instanceId);
+    return existed;
+  }
+
+  purgeBy(q: InstanceQuery): number {
+    let n = 0;
+    for (const row of this.#store.queryInstances(q)) if (this.purge(row.instanceId)) n++;
+    return n;
+  }
+
+  #requireActive(instanceId: string): InstanceRow {
+    const row = this.#store.getInstance(instanceId);
+    if (!row) throw new OperationError(404, `No instance with ID '${instanceId}' was found.`);
+    if (isTerminal(row.status)) {
+      throw new OperationError(410, `The instance '${instanceId}' is already ${row.status}.`);
+    }
+    return row;
+  }
+}

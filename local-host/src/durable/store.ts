@@ -1,0 +1,382 @@
+/**
+ * The durable store: one better-sqlite3 file (WAL) holding instances, history, the orchestrator inbox (events, activity
+ * results, timers with their fire time) and the activity work queue. All writes that belong together go through
+ * `transaction()`, so a crash (even kill -9) leaves either the whole episode or none of it.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecState } from './exec-state.js';
+import type { HistoryEvent, RuntimeStatus } from './history-types.js';
+
+export interface ParentRef {
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  /** True when the parent's task is part of a retry chain. */
+  chain?: boolean;
+}
+
+export interface InstanceRow {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  status: RuntimeStatus;
+  /** JSON text or null. */
+  input: string | null;
+  /** JSON text or null. */
+  output: string | null;
+  /** JSON text or null. */
+  customStatus: string | null;
+  createdMs: number;
+  updatedMs: number;
+  parent: ParentRef | null;
+  state: ExecState;
+}
+
+export interface InboxMessage {
+  id: number;
+  instanceId: string;
+  /** null: for whatever execution is current (external events). */
+  executionId: string | null;
+  visibleMs: number;
+  event: HistoryEvent;
+  /** True when the event completes a task of a retry chain (it must open an episode, see engine). */
+  chain: boolean;
+}
+
+export type NewInboxMessage = Omit<InboxMessage, 'id'>;
+
+export interface ActivityItem {
+  id: number;
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  name: string;
+  /** JSON text. */
+  input: string | null;
+  chain: boolean;
+}
+
+export type NewActivityItem = Omit<ActivityItem, 'id'>;
+
+export interface InstanceQuery {
+  statuses?: readonly RuntimeStatus[];
+  createdFromMs?: number;
+  createdToMs?: number;
+  namePrefix?: string;
+  instanceIdPrefix?: string;
+  /** Keyset paging: rows strictly after (createdMs, instanceId). */
+  after?: { createdMs: number; instanceId: string };
+  limit?: number;
+}
+
+interface InstanceRecord {
+  instance_id: string;
+  name: string;
+  execution_id: string;
+  status: string;
+  input: string | null;
+  output: string | null;
+  custom_status: string | null;
+  created_ms: number;
+  updated_ms: number;
+  parent_json: string | null;
+  state_json: string;
+}
+
+interface InboxRecord {
+  id: number;
+  instance_id: string;
+  execution_id: string | null;
+  visible_ms: number;
+  event: string;
+  chain: number;
+}
+
+interface ActivityRecord {
+  id: number;
+  instance_id: string;
+  execution_id: string;
+  task_id: number;
+  name: string;
+  input: string | null;
+  chain: number;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS instances (
+  instance_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  input TEXT,
+  output TEXT,
+  custom_status TEXT,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  parent_json TEXT,
+  state_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_ms, instance_id);
+CREATE TABLE IF NOT EXISTS history (
+  instance_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  PRIMARY KEY (instance_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance_id TEXT NOT NULL,
+  execution_id TEXT,
+  visible_ms INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  chain INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS inbox_by_instance ON inbox (instance_id, id);
+CREATE TABLE IF NOT EXISTS activities (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance_id TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  task_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  input TEXT,
+  chain INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS activities_by_instance ON activities (instance_id);
+`;
+
+function toInstance(r: InstanceRecord): InstanceRow {
+  return {
+    instanceId: r.instance_id,
+    name: r.name,
+    executionId: r.execution_id,
+    status: r.status as RuntimeStatus,
+    input: r.input,
+    output: r.output,
+    customStatus: r.custom_status,
+    createdMs: r.created_ms,
+    updatedMs: r.updated_ms,
+    parent: r.parent_json ? (JSON.parse(r.parent_json) as ParentRef) : null,
+    state: JSON.parse(r.state_json) as ExecState,
+  };
+}
+
+function toInbox(r: InboxRecord): InboxMessage {
+  return {
+    id: r.id,
+    instanceId: r.instance_id,
+    executionId: r.execution_id,
+    visibleMs: r.visible_ms,
+    event: JSON.parse(r.event) as HistoryEvent,
+    chain: r.chain === 1,
+  };
+}
+
+function toActivity(r: ActivityRecord): ActivityItem {
+  return {
+    id: r.id,
+    instanceId: r.instance_id,
+    executionId: r.execution_id,
+    taskId: r.task_id,
+    name: r.name,
+    input: r.input,
+    chain: r.chain === 1,
+  };
+}
+
+export class DurableStore {
+  readonly #db: Database.Database;
+  readonly #stmts;
+
+  constructor(dataDir: string, fileName = 'durable.sqlite') {
+    mkdirSync(dataDir, { recursive: true });
+    this.#db = new Database(join(dataDir, fileName));
+    this.#db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash may lose the tail.
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(schema);
+    const db = this.#db;
+    this.#stmts = {
+      getInstance: db.prepare<[string], InstanceRecord>('SELECT * FROM instances WHERE instance_id = ?'),
+      upsertInstance: db.prepare(
+        `INSERT INTO instances (instance_id, name, execution_id, status, input, output, custom_status, created_ms, updated_ms, parent_json, state_json)
+         VALUES (@instanceId, @name, @executionId, @status, @input, @output, @customStatus, @createdMs, @updatedMs, @parentJson, @stateJson)
+         ON CONFLICT (instance_id) DO UPDATE SET name = excluded.name, execution_id = excluded.execution_id, status = excluded.status,
+           input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, created_ms = excluded.created_ms,
+           updated_ms = excluded.updated_ms, parent_json = excluded.parent_json, state_json = excluded.state_json`,
+      ),
+      deleteInstance: db.prepare<[string]>('DELETE FROM instances WHERE instance_id = ?'),
+      history: db.prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY seq'),
+      historyCount: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM history WHERE instance_id = ?'),
+      appendHistory: db.prepare<[string, number, string]>('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)'),
+      deleteHistory: db.prepare<[string]>('DELETE FROM history WHERE instance_id = ?'),
+      visibleInbox: db.prepare<[string, number], InboxRecord>(
+        'SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ? ORDER BY id',
+      ),
+      hasVisible: db.prepare<[string, number], { one: number }>(
+        'SELECT 1 AS one FROM inbox WHERE instance_id = ? AND visible_ms <= ? LIMIT 1',
+      ),
+      allInbox: db.prepare<[], InboxRecord>('SELECT * FROM inbox ORDER BY id'),
+      insertInbox: db.prepare(
+        'INSERT INTO inbox (instance_id, execution_id, visible_ms, event, chain) VALUES (@instanceId, @executionId, @visibleMs, @event, @chain)',
+      ),
+      deleteInboxMessage: db.prepare<[number]>('DELETE FROM inbox WHERE id = ?'),
+      deleteInboxOf: db.prepare<[string]>('DELETE FROM inbox WHERE instance_id = ?'),
+      allActivities: db.prepare<[], ActivityRecord>('SELECT * FROM activities ORDER BY id'),
+      getActivity: db.prepare<[number], ActivityRecord>('SELECT * FROM activities WHERE id = ?'),
+      insertActivity: db.prepare(
+        `INSERT INTO activities (instance_id, execution_id, task_id, name, input, chain)
+         VALUES (@instanceId, @executionId, @taskId, @name, @input, @chain)`,
+      ),
+      deleteActivity: db.prepare<[number]>('DELETE FROM activities WHERE id = ?'),
+      deleteActivitiesOf: db.prepare<[string]>('DELETE FROM activities WHERE instance_id = ?'),
+    };
+  }
+
+  /** Runs `fn` in one SQLite transaction (all or nothing). */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
+  getInstance(instanceId: string): InstanceRow | undefined {
+    const r = this.#stmts.getInstance.get(instanceId);
+    return r ? toInstance(r) : undefined;
+  }
+
+  putInstance(row: InstanceRow): void {
+    this.#stmts.upsertInstance.run({
+      instanceId: row.instanceId,
+      name: row.name,
+      executionId: row.executionId,
+      status: row.status,
+      input: row.input,
+      output: row.output,
+      customStatus: row.customStatus,
+      createdMs: row.createdMs,
+      updatedMs: row.updatedMs,
+      parentJson: row.parent ? JSON.stringify(row.parent) : null,
+      stateJson: JSON.stringify(row.state),
+    });
+  }
+
+  queryInstances(q: InstanceQuery): InstanceRow[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.statuses && q.statuses.length > 0) {
+      where.push(`status IN (${q.statuses.map(() => '?').join(',')})`);
+      params.push(...q.statuses);
+    }
+    if (q.createdFromMs !== undefined) {
+      where.push('created_ms >= ?');
+      params.push(q.createdFromMs);
+    }
+    if (q.createdToMs !== undefined) {
+      where.push('created_ms <= ?');
+      params.push(q.createdToMs);
+    }
+    if (q.namePrefix) {
+      where.push("name LIKE ? ESCAPE '\\'");
+      params.push(`${escapeLike(q.namePrefix)}%`);
+    }
+    if (q.instanceIdPrefix) {
+      where.push("instance_id LIKE ? ESCAPE '\\'");
+      params.push(`${escapeLike(q.instanceIdPrefix)}%`);
+    }
+    if (q.after) {
+      where.push('(created_ms > ? OR (created_ms = ? AND instance_id > ?))');
+      params.push(q.after.createdMs, q.after.createdMs, q.after.instanceId);
+    }
+    const sql =
+      `SELECT * FROM instances ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms, instance_id` +
+      (q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '');
+    return this.#db.prepare<(string | number)[], InstanceRecord>(sql).all(...params).map(toInstance);
+  }
+
+  history(instanceId: string): HistoryEvent[] {
+    return this.#stmts.history.all(instanceId).map((r) => JSON.parse(r.event) as HistoryEvent);
+  }
+
+  appendHistory(instanceId: string, startSeq: number, events: readonly HistoryEvent[]): void {
+    events.forEach((e, i) => this.#stmts.appendHistory.run(instanceId, startSeq + i, JSON.stringify(e)));
+  }
+
+  historyLength(instanceId: string): number {
+    return this.#stmts.historyCount.get(instanceId)?.n ?? 0;
+  }
+
+  deleteHistory(instanceId: string): void {
+    this.#stmts.deleteHistory.run(instanceId);
+  }
+
+  visibleInbox(instanceId: string, nowMs: number): InboxMessage[] {
+    return this.#stmts.visibleInbox.all(instanceId, nowMs).map(toInbox);
+  }
+
+  hasVisibleInbox(instanceId: string, nowMs: number): boolean {
+    return this.#stmts.hasVisible.get(instanceId, nowMs) !== undefined;
+  }
+
+  allInbox(): InboxMessage[] {
+    return this.#stmts.allInbox.all().map(toInbox);
+  }
+
+  addInbox(m: NewInboxMessage): number {
+    const info = this.#stmts.insertInbox.run({
+      instanceId: m.instanceId,
+      executionId: m.executionId,
+      visibleMs: m.visibleMs,
+      event: JSON.stringify(m.event),
+      chain: m.chain ? 1 : 0,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  deleteInbox(ids: readonly number[]): void {
+    for (const id of ids) this.#stmts.deleteInboxMessage.run(id);
+  }
+
+  allActivities(): ActivityItem[] {
+    return this.#stmts.allActivities.all().map(toActivity);
+  }
+
+  getActivity(id: number): ActivityItem | undefined {
+    const r = this.#stmts.getActivity.get(id);
+    return r ? toActivity(r) : undefined;
+  }
+
+  addActivity(a: NewActivityItem): number {
+    const info = this.#stmts.insertActivity.run({ ...a, chain: a.chain ? 1 : 0 });
+    return Number(info.lastInsertRowid);
+  }
+
+  deleteActivity(id: number): boolean {
+    return this.#stmts.deleteActivity.run(id).changes > 0;
+  }
+
+  /** Removes the instance and everything queued for it. Returns whether it existed. */
+  purge(instanceId: string): boolean {
+    return this.transaction(() => {
+      const existed = this.#stmts.deleteInstance.run(instanceId).changes > 0;
+      this.#stmts.deleteHistory.run(instanceId);
+      this.#stmts.deleteInboxOf.run(instanceId);
+      this.#stmts.deleteActivitiesOf.run(instanceId);
+      return existed;
+    });
+  }
+
+  /** Drops pending work of an instance (terminate, restart over a finished id). Call inside a transaction. */
+  dropPendingWork(instanceId: string): void {
+    this.#stmts.deleteInboxOf.run(instanceId);
+    this.#stmts.deleteActivitiesOf.run(instanceId);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
