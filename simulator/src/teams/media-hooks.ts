@@ -1,0 +1,39 @@
+// What the call engine needs from the media side (the simulated Windows media bridge).
+import type { Conversation, Leg } from './model.js';
+
+export interface StreamTruth {
+  streamId: string;
+  sourceId?: string;
+  frames: number;
+  bytes: number;
+  /** SHA-256 (hex) of the concatenated PCM payloads as sent, in sequence order. */
+  sha256: string;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+}
+
+export interface MediaSummary {
+  bridge?: string;
+  sessionId?: string;
+  mode: 'mixed' | 'unmixed';
+  streams: StreamTruth[];
+  connects: number;
+  replayedFrames: number;
+  ackedFrames: number;
+  error?: string;
+}
+
+export interface MediaHooks {
+  /** Starts streaming for an established leg (decodes leg.mediaConfigBlob). */
+  start(conversation: Conversation, leg: Leg, onLost: (reason: string) => void): void;
+  /** Stops streaming and reports what was sent. */
+  stop(legId: string): Promise<MediaSummary | undefined>;
+  /** Drops the bridge connection without replay (worker killed). */
+  drop(legId: string): void;
+}
+
+export const noMedia: MediaHooks = {
+  start: () => undefined,
+  stop: () => Promise.resolve(undefined),
+  drop: () => undefined,
+};
