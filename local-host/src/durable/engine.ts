@@ -259,7 +259,8 @@ export class DurableEngine {
       } catch {
         state = undefined;
       }
-      return { kind: 'failed', message: message.slice(0, at), state };
+      // The library throws OrchestrationFailureError(orchestratorReturned, state): the user's error is state.error.
+      return { kind: 'failed', message: state?.error ?? message.slice(0, at), state };
     }
     const raw = typedDataToJson(returned);
     const parsed = orchestratorStateSchema.safeParse(raw === undefined ? undefined : JSON.parse(raw));
