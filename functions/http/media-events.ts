@@ -1,0 +1,55 @@
+/** `POST /api/media-events` (header `x-worker-key`): media-worker events raised to the call's orchestration. */
+import { timingSafeEqual } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { MediaEventSchema, WORKER_KEY_HEADER } from '../../contracts/worker-api/index.js';
+import { CallOrchestrations } from '../adapters/orchestrations.js';
+import { appDeps, type AppDeps } from '../deps.js';
+import { Logger } from '../log.js';
+import { HttpError, toErrorResponse } from '../webhook/http-error.js';
+
+function keyMatches(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function postMediaEvent(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const log = new Logger({ log: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) }, {
+    fn: 'mediaEvents', invocationId: context.invocationId,
+  });
+  let deps: AppDeps;
+  try {
+    deps = appDeps();
+  } catch (err) {
+    log.error('app misconfigured', { error: (err as Error).message });
+    return { status: 503, jsonBody: { error: 'unavailable', reason: 'app misconfigured; see logs' } };
+  }
+  try {
+    if (!keyMatches(request.headers.get(WORKER_KEY_HEADER), deps.config.workerSharedKey)) throw new HttpError(401, `missing or wrong ${WORKER_KEY_HEADER}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(await request.text());
+    } catch {
+      throw new HttpError(400, 'body is not valid JSON');
+    }
+    const parsed = MediaEventSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new HttpError(400, `not a media event: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    }
+    const event = parsed.data;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/.test(event.callId)) throw new HttpError(400, 'callId has characters not allowed in an instance id');
+    if (!deps.workers.hasWorker(event.workerId)) throw new HttpError(403, `worker ${event.workerId} is not in MEDIA_WORKER_URLS`);
+    await new CallOrchestrations(df.getClient(context), deps.config.lifecycle).deliver(event.callId, {
+      type: 'media', dedupId: `media:${event.workerId}:${event.eventId}`, event,
+    });
+    log.info('media event delivered', { callId: event.callId, type: event.type, workerId: event.workerId });
+    return { status: 202 };
+  } catch (err) {
+    const res = toErrorResponse(err);
+    if (res.status >= 500) log.error('media event failed', { error: (err as Error).message });
+    else log.warn('media event refused', { status: res.status, reason: res.jsonBody.reason });
+    return res;
+  }
+}
