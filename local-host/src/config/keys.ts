@@ -53,11 +53,14 @@ export async function loadHostKeys(dataDir: string, settings: Readonly<Record<st
     functionKeys: [{ name: 'default', value: generated.functionKey, encrypted: false }],
     systemKeys: [],
   };
-  await writeFile(file, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  // Another process may have won the race: what is on disk is the truth.
-  return loadHostKeys(dataDir, settings);
+  try {
+    await writeFile(file, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another process won the race: what is on disk is the truth.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadHostKeys(dataDir, settings);
+    throw err;
+  }
+  return { masterKey: generated.masterKey, functionKeys: [...hostKeys, generated.functionKey], source: 'generated', file };
 }
 
 export async function loadFunctionKeys(dataDir: string, functionName: string): Promise<string[]> {
