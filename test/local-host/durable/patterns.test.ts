@@ -134,6 +134,18 @@ describe('durable patterns', () => {
     expect(types.filter((t) => t === 'TimerFired')).toHaveLength(3);
   });
 
+  it('runs retry chains in parallel with other tasks (sequence numbers interleave correctly)', async () => {
+    const started = Date.now();
+    const id = await startOrchestration(host, 'parallelRetries');
+    const running = await waitFor(host, id, 30_000, (x) => x.runtimeStatus !== 'Pending');
+    expect(running.runtimeStatus).toBe('Running');
+    const s = await waitFor(host, id, 40_000);
+    expect(s.runtimeStatus).toBe('Completed');
+    expect(s.output).toEqual({ attempts: [2, 4], doubled: 42, after: 'Hello after!', anyAttempts: 3 });
+    // Task.any returned long before, but its uncancelled 4 s timer kept the instance Running (reference §10.1).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+  });
+
   it('continueAsNew restarts with the new input and completes', async () => {
     const id = await startOrchestration(host, 'counter', 0);
     const s = await waitFor(host, id);
