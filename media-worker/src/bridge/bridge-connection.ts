@@ -1,0 +1,243 @@
+// One bridge TCP connection: HELLO/WELCOME, stream index mapping, credit, acks, heartbeats, errors.
+import { timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
+import {
+  FrameDecoder,
+  NO_SOURCE_ID,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  encodeMessage,
+  type AudioMessage,
+  type BridgeMessage,
+  type ErrorCodeName,
+  type HelloMessage,
+} from '../../../contracts/bridge/index.js';
+import type { MediaEventSink } from '../events/media-event-poster.js';
+import type { StreamIngest } from '../ingest/stream-ingest.js';
+import type { Logger } from '../log.js';
+import type { BridgeLink, Session } from '../session/session.js';
+import type { SessionRegistry } from '../session/session-registry.js';
+
+const STREAM_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface BridgeConnectionOptions {
+  creditFrames: number;
+  heartbeatIntervalMs: number;
+  /** Return credit to the bridge in batches of this many frames. */
+  creditBatch: number;
+}
+
+function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class BridgeConnection implements BridgeLink {
+  private readonly decoder = new FrameDecoder();
+  private state: 'awaitHello' | 'opening' | 'open' | 'closed' = 'awaitHello';
+  private session: Session | undefined;
+  private readonly byIndex = new Map<number, StreamIngest>();
+  private readonly indexOf = new Map<string, number>();
+  /** Frames the bridge may still send. */
+  private credit = 0;
+  private toReturn = 0;
+  private lastHeard = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private pingNonce = 0n;
+  private held: BridgeMessage[] = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly registry: SessionRegistry,
+    private readonly events: MediaEventSink,
+    private readonly options: BridgeConnectionOptions,
+    private readonly log: Logger,
+    private readonly onClose: (c: BridgeConnection) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.warn('bridge socket error', { error: err.message }));
+    socket.on('close', () => this.closed());
+    this.heartbeat = setInterval(() => this.tick(), options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastHeard = Date.now();
+    let msgs: BridgeMessage[];
+    try {
+      msgs = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err instanceof ProtocolError ? err.code : 'badFrame', String(err instanceof Error ? err.message : err));
+      return;
+    }
+    for (const m of msgs) {
+      if (this.state === 'closed') return;
+      if (this.state === 'opening') {
+        this.held.push(m); // frames pipelined behind HELLO wait until the session is recovered
+        continue;
+      }
+      this.handle(m);
+    }
+  }
+
+  private handle(m: BridgeMessage): void {
+    try {
+      if (this.state === 'awaitHello') {
+        if (m.type !== 'hello') throw new ProtocolError('protocolState', `expected HELLO, got ${m.type}`);
+        this.state = 'opening';
+        void this.onHello(m);
+        return;
+      }
+      switch (m.type) {
+        case 'audio':
+          this.onAudio(m);
+          return;
+        case 'streamStart': {
+          const session = this.session as Session;
+          if (!STREAM_ID.test(m.streamId)) throw new ProtocolError('badFrame', 'streamId must match [A-Za-z0-9._-]{1,64}');
+          const stream = session.openStream(m.streamId, m.kind, m.sourceId === NO_SOURCE_ID ? null : m.sourceId);
+          this.byIndex.set(m.streamIndex, stream);
+          this.indexOf.set(m.streamId, m.streamIndex);
+          return;
+        }
+        case 'streamEnd': {
+          const stream = this.byIndex.get(m.streamIndex);
+          if (!stream) throw new ProtocolError('unknownStream', `no stream with index ${m.streamIndex}`);
+          this.byIndex.delete(m.streamIndex);
+          void stream.end().catch((err: unknown) => this.log.error('stream end failed', { streamId: stream.streamId, error: String(err) }));
+          return;
+        }
+        case 'ping':
+          this.send({ type: 'pong', nonce: m.nonce });
+          return;
+        case 'pong':
+          return;
+        case 'goodbye':
+          this.log.info('bridge said goodbye', { reason: m.reason });
+          this.socket.end();
+          return;
+        case 'error':
+          this.log.warn('bridge reported an error', { code: m.code, message: m.message });
+          if (m.fatal) this.socket.end();
+          return;
+        default:
+          throw new ProtocolError('protocolState', `${m.type} is not a bridge-to-worker message`);
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) this.fail(err.code, err.message);
+      else this.fail('internal', String(err));
+    }
+  }
+
+  private async onHello(m: HelloMessage): Promise<void> {
+    if (m.version !== PROTOCOL_VERSION) return this.fail('unsupportedVersion', `worker speaks version ${PROTOCOL_VERSION}`);
+    const session = this.registry.get(m.sessionId);
+    if (!session) return this.fail('unknownSession', 'no such session');
+    if (!tokensEqual(m.token, session.record.token) || m.callId !== session.record.callId) {
+      this.log.warn('bridge HELLO rejected: bad token or call id', { sessionId: m.sessionId });
+      return this.fail('authFailed', 'token or call id does not match the session');
+    }
+    if (session.closed) return this.fail('sessionClosed', `session is ${session.record.state}`);
+    try {
+      await session.ensureRecovered();
+    } catch (err) {
+      return this.fail('internal', `cannot read stored state: ${String(err)}`);
+    }
+    if (this.state === 'closed') return;
+    const previous = session.link;
+    session.link = this;
+    if (previous && previous !== this && previous instanceof BridgeConnection) previous.replaced();
+    this.session = session;
+    this.credit = this.options.creditFrames;
+    this.state = 'open';
+    this.send({ type: 'welcome', version: PROTOCOL_VERSION, creditFrames: this.credit, heartbeatIntervalMs: this.options.heartbeatIntervalMs, durable: session.durablePoints() });
+    this.events.emit({ type: 'bridgeReconnected', callId: session.record.callId, sessionId: session.id });
+    if (session.gate.state === 'revoked') this.goodbye('recordingStopped', 'recording is not allowed for this session');
+    const held = this.held;
+    this.held = [];
+    for (const h of held) if (this.state === 'open') this.handle(h);
+  }
+
+  private onAudio(m: AudioMessage): void {
+    const stream = this.byIndex.get(m.streamIndex);
+    if (!stream) throw new ProtocolError('unknownStream', `no stream with index ${m.streamIndex}`);
+    if (this.credit <= 0) throw new ProtocolError('flowControl', 'AUDIO sent without credit');
+    this.credit--;
+    const session = this.session as Session;
+    session.onFrame(stream.streamId);
+    // Zero-copy while the consumer keeps up; copy when frames may wait (pre-grant) so they do not pin socket buffers.
+    const payload = session.gate.state === 'granted' ? m.payload : Buffer.from(m.payload);
+    if (!stream.queue.tryPush({ seq: m.seq, timestamp: m.timestamp, flags: m.flags, activeSpeakers: m.activeSpeakers, payload })) {
+      throw new ProtocolError('flowControl', 'stream queue full');
+    }
+  }
+
+  // BridgeLink
+  ack(streamId: string, seq: number): void {
+    const index = this.indexOf.get(streamId);
+    if (index !== undefined && this.state === 'open') this.send({ type: 'ack', streamIndex: index, seq });
+  }
+
+  consumed(): void {
+    if (this.state !== 'open') return;
+    this.toReturn++;
+    if (this.toReturn >= this.options.creditBatch) {
+      this.credit += this.toReturn;
+      this.send({ type: 'credit', frames: this.toReturn });
+      this.toReturn = 0;
+    }
+  }
+
+  goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void {
+    if (this.state === 'closed') return;
+    this.send({ type: 'goodbye', reason, message });
+    if (reason === 'callEnded') this.socket.end();
+  }
+
+  private replaced(): void {
+    this.session = undefined;
+    this.send({ type: 'goodbye', reason: 'migrating', message: 'a newer connection took over this session' });
+    this.socket.end();
+  }
+
+  private send(m: BridgeMessage): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(encodeMessage(m));
+  }
+
+  private fail(code: ErrorCodeName, message: string): void {
+    if (this.state === 'closed') return;
+    this.log.warn('bridge protocol error', { code, message });
+    this.send({ type: 'error', code, fatal: true, message });
+    this.state = 'closed';
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  private tick(): void {
+    if (Date.now() - this.lastHeard > 3 * this.options.heartbeatIntervalMs) {
+      this.log.warn('bridge heartbeat lost');
+      this.socket.destroy();
+      return;
+    }
+    if (this.state === 'open') this.send({ type: 'ping', nonce: ++this.pingNonce });
+  }
+
+  private closed(): void {
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const session = this.session;
+    if (session && session.link === this) {
+      session.link = undefined;
+      if (wasOpen && !session.closed) this.events.emit({ type: 'bridgeDisconnected', callId: session.record.callId, sessionId: session.id, reason: 'connection closed' });
+    }
+    this.onClose(this);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

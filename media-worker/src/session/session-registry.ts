@@ -1,0 +1,81 @@
+// The worker's sessions, by id and by call id; persisted to a small local file on every state change.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { LoadReport, ReserveSessionRequest } from '../../../contracts/worker-api/index.js';
+import { RegistryFile } from './registry-file.js';
+import { Session, type SessionDeps } from './session.js';
+import type { SessionRecord } from './session-record.js';
+
+export class SessionRegistry {
+  private readonly byId = new Map<string, Session>();
+  private readonly byCall = new Map<string, Session>();
+  private readonly file: RegistryFile;
+  private readonly deps: SessionDeps;
+
+  constructor(registryPath: string, deps: Omit<SessionDeps, 'persist'>) {
+    this.file = new RegistryFile(registryPath);
+    this.deps = { ...deps, persist: () => this.persist() };
+  }
+
+  async load(): Promise<number> {
+    for (const record of await this.file.load()) this.add(new Session(record, this.deps, false));
+    return this.byId.size;
+  }
+
+  private add(session: Session): void {
+    this.byId.set(session.id, session);
+    this.byCall.set(session.record.callId, session);
+  }
+
+  persist(): Promise<void> {
+    return this.file.save(() => [...this.byId.values()].map((s) => s.record));
+  }
+
+  /** Idempotent per callId: a second reserve returns the existing session. */
+  async reserve(req: ReserveSessionRequest): Promise<{ session: Session; created: boolean }> {
+    const existing = this.byCall.get(req.callId);
+    if (existing && existing.record.state !== 'released') return { session: existing, created: false };
+    const { callId, callChainId, tenantId, region, ...extra } = req;
+    const record: SessionRecord = {
+      sessionId: randomUUID(),
+      callId,
+      callChainId,
+      tenantId,
+      region,
+      token: randomBytes(24).toString('base64url'),
+      createdAt: new Date().toISOString(),
+      state: 'reserved',
+      grantedAt: null,
+      revokedAt: null,
+      clientContext: null,
+      roster: null,
+      streams: {},
+      sealed: null,
+      extra,
+    };
+    const session = new Session(record, this.deps, true);
+    this.add(session);
+    await this.persist();
+    return { session, created: true };
+  }
+
+  get(sessionId: string): Session | undefined {
+    return this.byId.get(sessionId);
+  }
+
+  all(): Session[] {
+    return [...this.byId.values()];
+  }
+
+  loadReport(workerId: string, bridgeConnections: number): LoadReport {
+    let calls = 0;
+    let streams = 0;
+    let bufferedBytes = 0;
+    for (const s of this.byId.values()) {
+      if (s.closed) continue;
+      calls++;
+      for (const st of s.streams.values()) if (!st.ended) streams++;
+      bufferedBytes += s.bufferedBytes;
+    }
+    return { workerId, calls, streams, bufferedBytes, spilledChunks: this.deps.writer.spilledCount, bridgeConnections };
+  }
+}

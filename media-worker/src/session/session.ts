@@ -1,0 +1,320 @@
+// One call leg's recording session: streams, recording gate, bridge link, seal (manifest + Cosmos item).
+import type { SealResponse, StreamSummary } from '../../../contracts/worker-api/index.js';
+import { RecordingGate } from '../ingest/gate.js';
+import type { GapRecord } from '../ingest/frame.js';
+import { genesisHash } from '../ingest/hash-chain.js';
+import { StreamIngest } from '../ingest/stream-ingest.js';
+import type { Logger } from '../log.js';
+import type { MediaEventSink } from '../events/media-event-poster.js';
+import { buildManifest, signManifest, SignedManifestSchema, type SignedManifest } from '../manifest/manifest.js';
+import type { ManifestSigner } from '../manifest/signer.js';
+import type { RecordingsStore } from '../metadata/recordings-store.js';
+import type { DurableWriter } from '../storage/durable-writer.js';
+import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '../storage/naming.js';
+import { ConflictError } from '../storage/object-store.js';
+import { HttpError } from '../control/http-error.js';
+import { recoverStreams, type RecoveredStream } from './recovery.js';
+import type { SessionRecord } from './session-record.js';
+
+export interface SessionDeps {
+  workerId: string;
+  container: string;
+  chunkDurationMs: number;
+  creditFrames: number;
+  writer: DurableWriter;
+  signer: ManifestSigner;
+  recordings: RecordingsStore | undefined;
+  events: MediaEventSink;
+  log: Logger;
+  persist: () => Promise<void>;
+}
+
+/** What the bridge connection offers the session. */
+export interface BridgeLink {
+  ack(streamId: string, seq: number): void;
+  consumed(): void;
+  goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void;
+}
+
+export class Session {
+  readonly gate: RecordingGate;
+  readonly streams = new Map<string, StreamIngest>();
+  link: BridgeLink | undefined;
+  private recovered: Map<string, RecoveredStream> | undefined;
+  private recovering: Promise<Map<string, RecoveredStream>> | undefined;
+  private sealing: Promise<SealResponse> | undefined;
+  private mediaFlowing = false;
+  framesReceived = 0;
+  readonly log: Logger;
+
+  constructor(
+    readonly record: SessionRecord,
+    private readonly deps: SessionDeps,
+    fresh: boolean,
+  ) {
+    this.gate = new RecordingGate(record.grantedAt && !record.revokedAt ? 'granted' : record.revokedAt ? 'revoked' : 'pending');
+    if (record.state === 'sealed' || record.state === 'released') this.gate.revoke();
+    if (fresh) this.recovered = new Map();
+    this.log = deps.log.child({ sessionId: record.sessionId, callId: record.callId });
+  }
+
+  get id(): string {
+    return this.record.sessionId;
+  }
+
+  get location(): CallLocation {
+    return { region: this.record.region, tenantId: this.record.tenantId, callId: this.record.callId, createdAt: this.record.createdAt };
+  }
+
+  get closed(): boolean {
+    return this.record.state === 'sealed' || this.record.state === 'released';
+  }
+
+  get framesPerChunk(): number {
+    return this.deps.chunkDurationMs / 20;
+  }
+
+  /** Loads what is stored for this call once (after a restart); fresh sessions have nothing. */
+  ensureRecovered(): Promise<Map<string, RecoveredStream>> {
+    if (this.recovered) return Promise.resolve(this.recovered);
+    this.recovering ??= recoverStreams(this.record.callId, callPrefix(this.location), this.deps.writer).then((r) => {
+      this.recovered = r;
+      this.log.info('recovered stored chunks', { streams: [...r].map(([id, s]) => ({ id, chunks: s.records.length, durableSeq: s.records.at(-1)?.lastSeq ?? 0 })) });
+      return r;
+    });
+    return this.recovering;
+  }
+
+  /** Per known stream, the highest durable seq (WELCOME). */
+  durablePoints(): Array<{ streamId: string; seq: number }> {
+    const points = new Map<string, number>();
+    for (const [id, r] of this.recovered ?? []) points.set(id, r.records.at(-1)?.lastSeq ?? 0);
+    for (const [id, s] of this.streams) points.set(id, s.durableSeq);
+    return [...points].map(([streamId, seq]) => ({ streamId, seq }));
+  }
+
+  /** STREAM_START: opens (or resumes) a stream. Call after ensureRecovered(). */
+  openStream(streamId: string, kind: 'mixed' | 'unmixed', sourceId: number | null): StreamIngest {
+    const existing = this.streams.get(streamId);
+    if (existing && !existing.ended) return existing;
+    const recovered = existing ? { records: existing.records, speakers: existing.speakers } : this.recovered?.get(streamId);
+    const stream = new StreamIngest(
+      {
+        callId: this.record.callId,
+        streamId,
+        kind,
+        sourceId,
+        framesPerChunk: this.framesPerChunk,
+        queueCapacity: this.deps.creditFrames * 2,
+        maxPendingCommits: 3,
+        chunkName: (index) => chunkBlobName(this.location, streamId, index),
+        committer: { commit: (name, data, metadata) => this.deps.writer.commit(name, data, { metadata }) },
+        gate: this.gate,
+        log: this.log.child({ streamId }),
+        onConsumed: () => this.link?.consumed(),
+        onDurable: (seq) => this.link?.ack(streamId, seq),
+        onGap: (gap) => this.onGap(streamId, gap),
+        retryDelayMs: 200,
+      },
+      recovered?.records ?? [],
+    );
+    for (const [i, s] of recovered?.speakers ?? []) stream.speakers.set(i, s);
+    this.streams.set(streamId, stream);
+    if (!this.record.streams[streamId]) {
+      this.record.streams[streamId] = { kind, sourceId };
+      void this.deps.persist();
+    }
+    return stream;
+  }
+
+  onFrame(streamId: string): void {
+    this.framesReceived++;
+    if (!this.mediaFlowing) {
+      this.mediaFlowing = true;
+      this.deps.events.emit({ type: 'mediaFlowing', callId: this.record.callId, sessionId: this.id, streamId });
+    }
+  }
+
+  private onGap(streamId: string, gap: GapRecord): void {
+    this.log.warn('stream gap', { streamId, ...gap });
+    this.deps.events.emit({ type: 'streamGap', callId: this.record.callId, sessionId: this.id, gap: { streamId, ...gap, detectedAt: new Date().toISOString() } });
+  }
+
+  async setGrant(status: 'granted' | 'revoked', clientContext: string | undefined): Promise<void> {
+    if (this.closed) throw new HttpError(409, 'sessionClosed', `session is ${this.record.state}`);
+    const now = new Date().toISOString();
+    if (status === 'granted') {
+      if (this.gate.state === 'revoked') throw new HttpError(409, 'revoked', 'recording was revoked for this session; a revoked session is not re-granted');
+      if (this.gate.state === 'granted') return;
+      this.record.grantedAt = now;
+      this.record.clientContext = clientContext ?? null;
+      this.record.state = 'granted';
+      await this.deps.persist();
+      this.gate.grant();
+    } else {
+      if (this.gate.state === 'revoked') return;
+      // Stop persisting first (the gate), then record the state.
+      this.gate.revoke();
+      for (const s of this.streams.values()) s.discardQueued();
+      this.record.revokedAt = now;
+      this.record.state = 'revoked';
+      await this.deps.persist();
+      this.link?.goodbye('recordingStopped', 'recording revoked');
+    }
+  }
+
+  summaries(): StreamSummary[] {
+    const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
+    return [...ids].sort().map((streamId) => {
+      const live = this.streams.get(streamId);
+      const records = live?.records ?? this.recovered?.get(streamId)?.records ?? [];
+      const meta = this.record.streams[streamId] ?? { kind: 'mixed' as const, sourceId: null };
+      return {
+        streamId,
+        kind: meta.kind,
+        sourceId: meta.sourceId,
+        chunks: records.length,
+        frames: records.reduce((n, r) => n + r.frames, 0),
+        bytes: records.reduce((n, r) => n + r.bytes, 0),
+        firstSeq: records[0]?.firstSeq ?? null,
+        lastSeq: records.at(-1)?.lastSeq ?? null,
+        chainHead: records.at(-1)?.chainHash ?? genesisHash(this.record.callId, streamId),
+      };
+    });
+  }
+
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.bufferedBytes;
+    return n;
+  }
+
+  /** Seals every stream and writes the signed manifest (last, never overwritten) and the Cosmos item. Idempotent. */
+  seal(): Promise<SealResponse> {
+    if (this.record.sealed) return Promise.resolve(this.record.sealed);
+    if (this.record.state === 'released') return Promise.reject(new HttpError(409, 'sessionClosed', 'session was released'));
+    this.sealing ??= this.doSeal().finally(() => {
+      this.sealing = undefined;
+    });
+    return this.sealing;
+  }
+
+  private async doSeal(): Promise<SealResponse> {
+    if (this.gate.state === 'pending') this.gate.revoke(); // never granted: nothing may be persisted
+    await Promise.all([...this.streams.values()].map((s) => s.end()));
+    const base = { sessionId: this.id, callId: this.record.callId, state: 'sealed' as const };
+    if (!this.record.grantedAt) {
+      const result: SealResponse = { ...base, manifestBlob: null, streams: [], gaps: [], nothingRecorded: true };
+      return this.finishSeal(result);
+    }
+    const prefix = callPrefix(this.location);
+    const remaining = await this.deps.writer.drain(prefix);
+    if (remaining > 0) throw new HttpError(503, 'storageUnavailable', `${remaining} chunks are still only in the local spill journal; retry the seal`);
+    await this.ensureRecovered();
+    const manifestName = manifestBlobName(this.location);
+    const manifest = await this.writeManifest(manifestName, prefix);
+    const streams = manifest.streams.map((s) => ({
+      streamId: s.streamId,
+      kind: s.kind,
+      sourceId: s.sourceId,
+      chunks: s.chunks.length,
+      frames: s.frames,
+      bytes: s.bytes,
+      firstSeq: s.chunks[0]?.firstSeq ?? null,
+      lastSeq: s.chunks.at(-1)?.lastSeq ?? null,
+      chainHead: s.chainHead,
+    }));
+    const gaps = manifest.gaps.map((g) => ({ ...g, reason: g.reason as SealResponse['gaps'][number]['reason'], detectedAt: manifest.sealedAt }));
+    if (this.deps.recordings) {
+      await this.deps.recordings.create({
+        id: this.record.callId,
+        type: 'recording',
+        callId: this.record.callId,
+        callChainId: this.record.callChainId,
+        tenantId: this.record.tenantId,
+        region: this.record.region,
+        sessionId: this.id,
+        workerId: manifest.workerId,
+        manifestBlob: manifestName,
+        container: this.deps.container,
+        streams: streams.map((s) => ({ streamId: s.streamId, kind: s.kind, sourceId: s.sourceId, chunks: s.chunks, frames: s.frames, bytes: s.bytes, chainHead: s.chainHead })),
+        chunkCount: streams.reduce((n, s) => n + s.chunks, 0),
+        gapCount: gaps.length,
+        integrity: 'sealed',
+        integrityCheckedAt: null,
+        createdAt: this.record.createdAt,
+        grantedAt: this.record.grantedAt,
+        sealedAt: manifest.sealedAt,
+      });
+    }
+    return this.finishSeal({ ...base, manifestBlob: manifestName, streams, gaps, nothingRecorded: false });
+  }
+
+  private async writeManifest(name: string, prefix: string): Promise<SignedManifest> {
+    const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
+    const body = buildManifest({
+      callId: this.record.callId,
+      callChainId: this.record.callChainId,
+      tenantId: this.record.tenantId,
+      region: this.record.region,
+      sessionId: this.id,
+      workerId: this.deps.workerId,
+      container: this.deps.container,
+      prefix,
+      chunkDurationMs: this.deps.chunkDurationMs,
+      createdAt: this.record.createdAt,
+      grantedAt: this.record.grantedAt,
+      revokedAt: this.record.revokedAt,
+      sealedAt: new Date().toISOString(),
+      roster: this.record.roster,
+      sessionGaps: [],
+      streams: [...ids].map((streamId) => {
+        const live = this.streams.get(streamId);
+        const rec = this.recovered?.get(streamId);
+        const meta = this.record.streams[streamId] ?? { kind: 'mixed' as const, sourceId: null };
+        return {
+          streamId,
+          kind: meta.kind,
+          sourceId: meta.sourceId,
+          records: live?.records ?? rec?.records ?? [],
+          chunkName: (index: number) => chunkBlobName(this.location, streamId, index),
+          speakers: (index: number) => live?.speakers.get(index) ?? rec?.speakers.get(index) ?? null,
+        };
+      }),
+    });
+    const signed = await signManifest(body, this.deps.signer);
+    try {
+      await this.deps.writer.primary.putIfAbsent(name, Buffer.from(JSON.stringify(signed, null, 1), 'utf8'), {
+        contentType: 'application/json',
+        tags: { callid: this.record.callId, kind: 'manifest' },
+      });
+      return signed;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // An earlier seal (before a crash) wrote it: the first manifest stands, never overwritten.
+      const existing = await this.deps.writer.primary.get(name);
+      const parsed = existing ? SignedManifestSchema.safeParse(JSON.parse(existing.data.toString('utf8'))) : undefined;
+      if (!parsed?.success) throw new Error(`manifest ${name} exists but cannot be read`);
+      return parsed.data;
+    }
+  }
+
+  private async finishSeal(result: SealResponse): Promise<SealResponse> {
+    this.record.state = 'sealed';
+    this.record.sealed = result;
+    await this.deps.persist();
+    this.deps.events.emit({ type: 'sealed', callId: this.record.callId, sessionId: this.id, manifestBlob: result.manifestBlob, streams: result.streams, nothingRecorded: result.nothingRecorded });
+    this.link?.goodbye('callEnded', 'session sealed');
+    this.log.info('sealed', { manifestBlob: result.manifestBlob, nothingRecorded: result.nothingRecorded });
+    return result;
+  }
+
+  async release(): Promise<void> {
+    if (this.gate.state === 'pending') this.gate.revoke();
+    for (const s of this.streams.values()) s.discardQueued();
+    await Promise.all([...this.streams.values()].map((s) => s.end()));
+    this.record.state = 'released';
+    await this.deps.persist();
+    this.link?.goodbye('callEnded', 'session released');
+  }
+}
