@@ -39,6 +39,7 @@ export function summary(c: Conversation): Record<string, unknown> {
     endedAt: c.endedAt ?? null,
     legs: c.legs.map((l) => ({
       id: l.id, recordedUser: l.recordedKey, invitation: l.invitation, state: l.state, outcome: l.outcome ?? null,
+      inviteSentAt: l.inviteSentAt ?? null,
       answerLatencyMs: l.answerLatencyMs ?? null, recordingStatus: l.recordingStatus ?? null, resultInfo: l.resultInfo ?? null,
     })),
     users: [...c.users.values()],

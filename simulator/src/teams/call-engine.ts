@@ -143,7 +143,7 @@ export class CallEngine {
     const arm = (): void => {
       if (armed) return;
       armed = true;
-      leg.createdAtMs = Date.now();
+      leg.inviteSentAt = Date.now();
       setTimeout(() => this.onDeadline(leg), deadlineMs).unref();
     };
     if (!url) {
@@ -170,7 +170,7 @@ export class CallEngine {
     const c = this.conversationOf(leg);
     if (leg.state === 'terminated' || leg.outcome === 'timeout') throw notFound(`Call ${legId} not found.`, '8519');
     if (leg.state !== 'incoming') throw badRequest(`Call ${legId} is in state ${leg.state}; only an incoming call can be answered.`, '8504');
-    leg.answerLatencyMs = Date.now() - leg.createdAtMs;
+    leg.answerLatencyMs = Date.now() - (leg.inviteSentAt ?? leg.createdAtMs);
     leg.outcome = 'answered';
     leg.callbackUri = callbackUri;
     leg.mediaConfigBlob = mediaConfigBlob;

@@ -42,6 +42,8 @@ export interface Leg {
   myParticipantId: string;
   state: LegState;
   createdAtMs: number;
+  /** Epoch ms when the invite went out; the 5 s answer deadline counts from here. */
+  inviteSentAt?: number;
   /** Real ms from sending the invite to the answer arriving. */
   answerLatencyMs?: number;
   outcome?: 'answered' | 'rejected' | 'timeout' | 'unanswered';

@@ -26,7 +26,7 @@ export interface Harness {
 export interface CallState {
   id: string;
   state: string;
-  legs: { id: string; state: string; outcome: string | null; answerLatencyMs: number | null; recordingStatus: string | null; resultInfo: { code: number; subcode: number } | null; invitation: number }[];
+  legs: { id: string; state: string; inviteSentAt: number | null; outcome: string | null; answerLatencyMs: number | null; recordingStatus: string | null; resultInfo: { code: number; subcode: number } | null; invitation: number }[];
   users: { key: string; call: string; recording: string; history: { status: string }[] }[];
   timeline: { type: string; detail?: Record<string, unknown> }[];
   deliveries: { legId: string; kind: string; attempts: number; status: number | string; duplicate?: boolean }[];
