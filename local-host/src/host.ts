@@ -94,7 +94,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     functions: {
       keys,
       dataDir,
-      maxRequestBodyBytes: options.maxRequestBodyBytes ?? 100 * 1024 * 1024,
+      maxRequestBodyBytes: options.maxRequestBodyBytes ?? positiveInt(settings.LOCAL_HOST_MAX_BODY_BYTES) ?? 100 * 1024 * 1024,
       invoke,
       streamProxyUri: () => loaded.capabilities.HttpUri,
     },
@@ -165,6 +165,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return stopping;
   };
   return { baseUrl, keys, functions, problems, services, stop };
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text.trim()) || Number(text) <= 0) return undefined;
+  return Number(text);
 }
 
 /** Triggers nobody drives and input bindings nobody supplies, reported at startup (the function would never work). */
