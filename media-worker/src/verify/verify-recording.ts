@@ -1,0 +1,140 @@
+// Re-reads a call's chunks and checks each chunk hash, the hash chain, the manifest signature and completeness.
+// Returns a structured verdict naming the first bad chunk.
+import { createHash } from 'node:crypto';
+import { recordFromMetadata } from '../ingest/chunk-metadata.js';
+import { chainHashOf, genesisHash, sha256Hex } from '../ingest/hash-chain.js';
+import { SignedManifestSchema, verifyManifestSignature, type SignedManifest } from '../manifest/manifest.js';
+import type { ManifestVerifier } from '../manifest/signer.js';
+import type { RecordingsStore } from '../metadata/recordings-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { parseChunkName } from '../storage/naming.js';
+import { locateManifest } from './locate-manifest.js';
+
+export interface BadChunk {
+  streamId: string;
+  index: number;
+  name: string;
+  reason: string;
+}
+
+export interface StreamVerdict {
+  streamId: string;
+  chunks: number;
+  frames: number;
+  bytes: number;
+  /** SHA-256 of the stream's PCM (all chunks in order) as re-read. */
+  sha256: string;
+  ok: boolean;
+}
+
+export interface Verdict {
+  ok: boolean;
+  callId: string;
+  manifestBlob: string | null;
+  signature: 'valid' | 'invalid' | 'missing';
+  streams: StreamVerdict[];
+  firstBadChunk: BadChunk | null;
+  problems: string[];
+  checkedAt: string;
+}
+
+export interface VerifyDeps {
+  store: ObjectStore;
+  verifier: ManifestVerifier;
+  recordings?: RecordingsStore;
+}
+
+export type VerifyTarget = { callId: string } | { manifestBlob: string };
+
+export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): Promise<Verdict> {
+  const checkedAt = new Date().toISOString();
+  const callIdHint = 'callId' in target ? target.callId : '';
+  const name = 'manifestBlob' in target ? target.manifestBlob : await locateManifest(target.callId, deps);
+  const fail = (problem: string, manifestBlob: string | null): Verdict => ({
+    ok: false, callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
+  });
+  if (!name) return fail(`no manifest found for call ${callIdHint}`, null);
+  const obj = await deps.store.get(name);
+  if (!obj) return fail(`manifest ${name} not found`, name);
+  let manifest: SignedManifest;
+  try {
+    const parsed = SignedManifestSchema.safeParse(JSON.parse(obj.data.toString('utf8')));
+    if (!parsed.success) return fail(`manifest ${name} is malformed: ${parsed.error.issues[0]?.message ?? ''}`, name);
+    manifest = parsed.data;
+  } catch {
+    return fail(`manifest ${name} is not JSON`, name);
+  }
+  const problems: string[] = [];
+  let firstBadChunk: BadChunk | null = null;
+  const bad = (b: BadChunk): void => {
+    problems.push(`${b.streamId} chunk ${b.index} (${b.name}): ${b.reason}`);
+    firstBadChunk ??= b;
+  };
+  const signatureOk = await verifyManifestSignature(manifest, deps.verifier);
+  if (!signatureOk) problems.push('manifest signature does not verify');
+  if ('callId' in target && manifest.callId !== target.callId) problems.push('manifest belongs to another call');
+
+  const streams: StreamVerdict[] = [];
+  const listed = new Set<string>();
+  for await (const item of deps.store.list(manifest.prefix)) if (parseChunkName(manifest.prefix, item.name)) listed.add(item.name);
+
+  for (const s of manifest.streams) {
+    const hash = createHash('sha256');
+    let prev = genesisHash(manifest.callId, s.streamId);
+    let streamOk = true;
+    let frames = 0;
+    let bytes = 0;
+    let expectSeq: number | undefined;
+    if (s.genesis !== prev) {
+      problems.push(`${s.streamId}: genesis hash does not match the call and stream`);
+      streamOk = false;
+    }
+    for (const c of s.chunks) {
+      const flag = (reason: string): void => {
+        streamOk = false;
+        bad({ streamId: s.streamId, index: c.index, name: c.name, reason });
+      };
+      listed.delete(c.name);
+      const { name: _n, speakers: _s, ...record } = c;
+      const { chainHash, ...unchained } = record;
+      if (c.prevChainHash !== prev) flag('prevChainHash does not link to the previous chunk');
+      if (chainHashOf(unchained) !== chainHash) flag('chainHash does not match the chunk record');
+      prev = chainHash;
+      if (expectSeq !== undefined && c.firstSeq !== expectSeq) {
+        const covered = c.gaps.some((g) => g.reason === 'missingSeq' && g.fromSeq === expectSeq && g.toSeq === c.firstSeq - 1);
+        if (!covered) flag(`seqs ${expectSeq}..${c.firstSeq - 1} are missing and no gap is recorded`);
+      }
+      const innerMissing = c.gaps.filter((g) => g.reason === 'missingSeq' && g.fromSeq > c.firstSeq).reduce((n, g) => n + (g.toSeq - g.fromSeq + 1), 0);
+      if (c.frames + innerMissing !== c.lastSeq - c.firstSeq + 1) flag('frame count does not match the seq range and recorded gaps');
+      expectSeq = c.lastSeq + 1;
+      const stored = await deps.store.get(c.name);
+      if (!stored) {
+        flag('chunk blob is missing');
+        continue;
+      }
+      if (stored.data.length !== c.bytes) flag(`size ${stored.data.length} != ${c.bytes} in the manifest`);
+      if (sha256Hex(stored.data) !== c.sha256) flag('SHA-256 of the stored bytes does not match the manifest');
+      const storedRecord = recordFromMetadata(stored.metadata);
+      if (storedRecord && storedRecord.chainHash !== c.chainHash) flag('chunk metadata names another chain hash');
+      hash.update(stored.data);
+      frames += c.frames;
+      bytes += stored.data.length;
+    }
+    if (prev !== s.chainHead) {
+      problems.push(`${s.streamId}: chain head does not match the manifest`);
+      streamOk = false;
+    }
+    streams.push({ streamId: s.streamId, chunks: s.chunks.length, frames, bytes, sha256: hash.digest('hex'), ok: streamOk });
+  }
+  for (const extra of listed) problems.push(`stored chunk ${extra} is not in the manifest`);
+  return {
+    ok: problems.length === 0,
+    callId: manifest.callId,
+    manifestBlob: name,
+    signature: signatureOk ? 'valid' : 'invalid',
+    streams,
+    firstBadChunk,
+    problems,
+    checkedAt,
+  };
+}
