@@ -182,6 +182,9 @@ function checkBindings(functions: readonly FunctionInfo[], extensions: readonly 
       problems.push({ functionName: fn.name, message: `trigger type "${fn.trigger.type}" is not supported by local-host; the function will never run.` });
     }
     for (const b of fn.bindings) {
+      if (b.direction === 'out' && b.type.toLowerCase() !== 'http') {
+        problems.push({ functionName: fn.name, message: `output binding "${b.name}" of type "${b.type}" is not supported by local-host; its values are dropped.` });
+      }
       if (b === fn.trigger || b.direction === 'out') continue;
       if (!inputTypes.has(b.type.toLowerCase())) {
         problems.push({ functionName: fn.name, message: `input binding "${b.name}" of type "${b.type}" has no extension; invocations will fail.` });
