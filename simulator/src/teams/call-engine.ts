@@ -86,14 +86,24 @@ export class CallEngine {
       if (p.recorded) c.users.set(p.key, newUserView(p.key, p.participantId));
     }
     this.event(c, 'started', { kind: scenario.kind, direction: scenario.direction });
-    for (const p of c.participants) if (p.recorded && p.inCall) this.inviteUser(c, p);
-    for (const ev of scenario.events) this.schedule(c, ev.atMs, () => this.applyEvent(c, ev));
+    const initial = c.participants.filter((p) => p.recorded && p.inCall);
+    for (const p of initial) this.inviteUser(c, p);
+    if (initial.length === 0) this.activate(c);
+    return c;
+  }
+
+  /** The call is up once the initial invites settled: scenario times (events, durationMs) count from here. */
+  private activate(c: Conversation): void {
+    if (c.state !== 'inviting') return;
+    c.state = 'active';
+    this.event(c, 'active');
+    const s = c.scenario;
+    for (const ev of s.events) this.schedule(c, ev.atMs, () => this.applyEvent(c, ev));
     for (const p of c.participants) {
-      if (scenario.kind === 'meeting' && p.joinAtMs > 0) this.schedule(c, p.joinAtMs, () => this.applyEvent(c, { atMs: p.joinAtMs, type: 'join', participant: p.key }));
+      if (s.kind === 'meeting' && p.joinAtMs > 0) this.schedule(c, p.joinAtMs, () => this.applyEvent(c, { atMs: p.joinAtMs, type: 'join', participant: p.key }));
       if (p.leaveAtMs !== undefined) this.schedule(c, p.leaveAtMs, () => this.applyEvent(c, { atMs: p.leaveAtMs ?? 0, type: 'leave', participant: p.key }));
     }
-    this.schedule(c, scenario.durationMs, () => void this.endConversation(c, scenario.endResult ?? defaultEnd(c), 'scenario duration reached'));
-    return c;
+    this.schedule(c, s.durationMs, () => void this.endConversation(c, s.endResult ?? defaultEnd(c), 'scenario duration reached'));
   }
 
   // ---- invites and the answer deadline -------------------------------------------------------------
@@ -228,7 +238,7 @@ export class CallEngine {
       if (c.scenario.kind === 'meeting') this.participantLeaves(c, key);
       else void this.endConversation(c, RESULT.blockedByPolicy, `call of ${key} blocked by policy`);
     }
-    if (c.state === 'inviting' && [...c.users.values()].every((u) => u.call !== 'pending')) c.state = 'active';
+    if (c.state === 'inviting' && [...c.users.values()].every((u) => u.call !== 'pending' || !this.participant(c, u.key)?.inCall)) this.activate(c);
   }
 
   // ---- Graph API operations on a leg ---------------------------------------------------------------
@@ -426,6 +436,10 @@ export class CallEngine {
     if (order.indexOf(to) <= order.indexOf(leg.state)) throw new Error(`illegal transition ${leg.state} → ${to}`);
     leg.state = to;
     this.event(c, 'legState', { legId: leg.id, state: to });
+  }
+
+  private participant(c: Conversation, key: string): SimParticipant | undefined {
+    return c.participants.find((p) => p.key === key);
   }
 
   private requireLeg(id: string): Leg {
