@@ -37,7 +37,7 @@ function notificationsFor(legId: string) {
 
 describe('PSTN inbound 1:1 call', () => {
   it('delivers Graph-shaped, signed notifications and tracks what the user was told', async () => {
-    const scenario = p2pScenario({ durationMs: 1500 });
+    const scenario = p2pScenario({ durationMs: 600_000 });
     const started = await h.startCall(scenario, undefined, `${rec.url}/calls`);
     const legId = started.legs[0]?.id ?? '';
     const established = await h.waitFor(started.id, (c) => c.legs[0]?.state === 'established');
@@ -52,6 +52,7 @@ describe('PSTN inbound 1:1 call', () => {
     const got = await h.graph('GET', `/communications/calls/${legId}`);
     expect(got.status).toBe(200);
     expect(got.json()).toMatchObject({ id: legId, state: 'established' });
+    expect((await h.call('POST', `/_sim/calls/${started.id}/end`)).status).toBe(200);
 
     const ended = await h.waitFor(started.id, (c) => c.state === 'ended' && c.legs[0]?.state === 'terminated' && Object.keys(c.groundTruth).length === 1);
     expect(ended.users[0]).toMatchObject({ key: 'alice', recording: 'recording', call: 'ended' });

@@ -4,14 +4,13 @@ import { z } from 'zod';
 import type { Route, SimRequest } from '../http/router.js';
 import { parseJson } from '../http/router.js';
 import { badRequest, notFound } from '../http/http-error.js';
-import type { CallEngine } from '../teams/call-engine.js';
+import { defaultEnd, type CallEngine } from '../teams/call-engine.js';
 import type { Conversation } from '../teams/model.js';
 import { parseScenario } from '../teams/scenario.js';
 import { listScenarios, loadScenario } from '../teams/scenario-files.js';
 import { faultsSchema, type Faults } from '../notify/faults.js';
 import type { KeyRing } from '../auth/key-ring.js';
 import type { SimClock } from '../teams/clock.js';
-import { RESULT } from '../teams/result-codes.js';
 
 export interface ControlDeps {
   engine: CallEngine;
@@ -78,7 +77,7 @@ export function controlRoutes(d: ControlDeps): Route[] {
     } },
     { method: 'POST', path: '/_sim/calls/:id/end', handler: async (req) => {
       const c = conv(req);
-      await d.engine.endConversation(c, c.scenario.endResult ?? RESULT.allOthersLeft, 'ended via control API');
+      await d.engine.endConversation(c, c.scenario.endResult ?? defaultEnd(c), 'ended via control API');
       return { status: 200, body: summary(c) };
     } },
     { method: 'GET', path: '/_sim/faults', handler: () => ({ status: 200, body: d.getFaults() }) },

@@ -485,7 +485,7 @@ export class CallEngine {
   }
 }
 
-function defaultEnd(c: Conversation): ResultInfo {
+export function defaultEnd(c: Conversation): ResultInfo {
   if (c.scenario.kind !== 'p2p') return RESULT.allOthersLeft;
   return c.participants.some((p) => p.kind === 'pstn') ? RESULT.pstnEnded : RESULT.endedByOther;
 }
