@@ -22,6 +22,8 @@ export interface ReceiverOptions {
   clockToleranceSec?: number;
   maxBodyBytes?: number;
   fetchTimeoutMs?: number;
+  /** Minimum time between JWKS re-downloads triggered by an unknown `kid`. Default 30 s. */
+  jwksCooldownMs?: number;
 }
 
 export interface ReceivedBatch {
@@ -50,7 +52,7 @@ export class CallbackReceiver {
       const doc = openIdSchema.parse(await res.json());
       const getKey = createRemoteJWKSet(new URL(doc.jwks_uri), {
         timeoutDuration: this.options.fetchTimeoutMs ?? 5000,
-        cooldownDuration: 30_000,
+        cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
         cacheMaxAge: 24 * 3600_000,
       });
       const issuers = [...GRAPH_CALLBACK_ISSUERS, ...(this.options.extraIssuers ?? []), ...(doc.issuer ? [doc.issuer] : [])];
