@@ -28,6 +28,8 @@ interface StreamState {
   kind: StreamKindName;
   sourceId: number;
   acked: number;
+  /** Highest seq written on the current connection. */
+  sentThrough: number;
   unacked: Omit<AudioMessage, 'type' | 'streamIndex'>[];
   ended: number | undefined;
 }
@@ -46,6 +48,8 @@ export class ReferenceBridgeClient {
   readonly goodbyes: GoodbyeMessage[] = [];
   acksReceived = 0;
   connected = false;
+  /** True once WELCOME arrived and the replay is done: new frames go straight out. */
+  private ready = false;
 
   constructor(private readonly options: BridgeClientOptions) {}
 
@@ -60,10 +64,12 @@ export class ReferenceBridgeClient {
       socket.once('error', reject);
     });
     this.connected = true;
+    this.ready = false;
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.socket === socket) {
         this.connected = false;
+        this.ready = false;
         this.welcomeReject?.(new Error(`connection closed before WELCOME${this.errors.length ? `: ${this.errors.at(-1)?.code}` : ''}`));
         this.wake();
       }
@@ -92,18 +98,25 @@ export class ReferenceBridgeClient {
     for (const s of this.streams.values()) {
       if (s.ended !== undefined && s.unacked.length === 0) continue;
       this.write({ type: 'streamStart', streamIndex: s.index, streamId: s.streamId, kind: s.kind, format: 'pcm16k', sourceId: s.sourceId });
-      for (const f of [...s.unacked]) {
+      s.sentThrough = s.acked;
+      // Replay in seq order; frames appended meanwhile are picked up by the same loop.
+      for (;;) {
+        const next = s.unacked.find((f) => f.seq > s.sentThrough);
+        if (!next || !this.connected) break;
         await this.waitCredit();
+        if (!this.connected) break;
         this.credit--;
-        this.write({ type: 'audio', streamIndex: s.index, ...f });
+        s.sentThrough = next.seq;
+        this.write({ type: 'audio', streamIndex: s.index, ...next });
       }
-      if (s.ended !== undefined) this.write({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.ended, reason: 'normal' });
+      if (s.ended !== undefined && this.connected) this.write({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.ended, reason: 'normal' });
     }
+    this.ready = this.connected;
     return w;
   }
 
   startStream(index: number, streamId: string, kind: StreamKindName = 'mixed', sourceId = NO_SOURCE_ID): void {
-    const s: StreamState = { index, streamId, kind, sourceId, acked: 0, unacked: [], ended: undefined };
+    const s: StreamState = { index, streamId, kind, sourceId, acked: 0, sentThrough: 0, unacked: [], ended: undefined };
     this.streams.set(streamId, s);
     this.byIndex.set(index, s);
     this.write({ type: 'streamStart', streamIndex: index, streamId, kind, format: 'pcm16k', sourceId });
@@ -114,10 +127,11 @@ export class ReferenceBridgeClient {
     const s = this.streams.get(streamId);
     if (!s) throw new Error(`unknown stream ${streamId}`);
     s.unacked.push(frame);
-    if (!this.connected) return; // kept for replay
+    if (!this.ready) return; // kept; the replay after (re)connecting sends it
     await this.waitCredit();
-    if (!this.connected) return;
+    if (!this.ready || frame.seq <= s.sentThrough) return;
     this.credit--;
+    s.sentThrough = frame.seq;
     this.write({ type: 'audio', streamIndex: s.index, ...frame });
   }
 
@@ -125,7 +139,7 @@ export class ReferenceBridgeClient {
     const s = this.streams.get(streamId);
     if (!s) throw new Error(`unknown stream ${streamId}`);
     s.ended = s.unacked.at(-1)?.seq ?? s.acked;
-    this.write({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.ended, reason: 'normal' });
+    if (this.ready) this.write({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.ended, reason: 'normal' });
   }
 
   ackedSeq(streamId: string): number {
@@ -155,6 +169,7 @@ export class ReferenceBridgeClient {
   /** Drops the connection without a goodbye (simulates a network failure). */
   drop(): void {
     this.connected = false;
+    this.ready = false;
     this.socket?.destroy();
     this.wake();
   }
