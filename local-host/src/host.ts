@@ -154,6 +154,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     stopping ??= (async () => {
       state = 'Stopping';
       log.info('host stopping');
+      await http.drain();
       await timers.stop();
       for (const ext of [...started].reverse()) {
         await ext.stop().catch((err: unknown) => log.error('extension failed to stop', { extension: ext.name, error: err }));

@@ -34,6 +34,9 @@ export class HttpHost {
   #routes: RouteTable = { routes: [], problems: [] };
   #baseUrl = '';
   #stopping = false;
+  #draining = false;
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
 
   constructor(options: HttpHostOptions) {
     this.#options = options;
@@ -71,6 +74,23 @@ export class HttpHost {
     const address = this.#server.address() as AddressInfo;
     this.#baseUrl = `http://${host}:${address.port}`;
     return this.#baseUrl;
+  }
+
+  /**
+   * Stops taking new function requests (503) while extension mounts keep answering, so that an in-flight function
+   * can still call e.g. the Durable webhooks; resolves when in-flight function requests finished or after `graceMs`.
+   */
+  async drain(graceMs = 5_000): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      timer.unref();
+      this.#idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Stops accepting requests, lets in-flight requests finish for up to `graceMs`, then drops connections. */
@@ -127,7 +147,14 @@ export class HttpHost {
     if (found.kind === 'method-not-allowed') {
       throw new HostError(405, `Method ${method} is not allowed for ${path}; allowed: ${found.allowed.join(', ')}.`, { allow: found.allowed.join(', ') });
     }
-    await serveFunction(this.#options.functions, found.route, found.params, req, res, url);
+    if (this.#draining) throw new HostError(503, 'The host is stopping.', { connection: 'close' });
+    this.#inFlight++;
+    try {
+      await serveFunction(this.#options.functions, found.route, found.params, req, res, url);
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#idle?.();
+    }
   }
 
   #sendError(req: IncomingMessage, res: ServerResponse, url: URL, err: unknown): void {

@@ -63,33 +63,4 @@ describe('local-host timer triggers', () => {
     });
     expect(Date.parse(status.Next)).toBeGreaterThan(Date.now() - 60_000);
   });
-
-  it('refuses a bad --settings file with a clear error', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'local-host-timer-'));
-    dirs.push(dataDir);
-    const settings = path.join(dataDir, 'bad.settings.json');
-    await writeFile(settings, '{"Values": {"A": {"nested": true}}}');
-    await expect(startHostProcess(['--app', fixtureApp, '--data', dataDir, '--settings', settings, '--no-durable'])).rejects.toThrow(
-      /exited with 1[\s\S]*bad\.settings\.json/,
-    );
-  });
-});
-
-describe('local-host in development mode', () => {
-  it('shows the error message in a 500 and enforces LOCAL_HOST_MAX_BODY_BYTES with 413', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'local-host-dev-'));
-    dirs.push(dataDir);
-    const h = await startHostProcess(['--app', fixtureApp, '--data', dataDir, '--no-durable'], {
-      AZURE_FUNCTIONS_ENVIRONMENT: 'Development',
-      LOCAL_HOST_MAX_BODY_BYTES: '1024',
-    });
-    hosts.push(h);
-    const boom = await fetch(`${h.baseUrl}/api/boom`);
-    expect(boom.status).toBe(500);
-    expect(((await boom.json()) as { message: string }).message).toContain('kaboom');
-    const big = await fetch(`${h.baseUrl}/api/echo`, { method: 'POST', body: Buffer.alloc(4096) });
-    expect(big.status).toBe(413);
-    const small = await fetch(`${h.baseUrl}/api/echo`, { method: 'POST', body: Buffer.alloc(1000, 1) });
-    expect((await small.arrayBuffer()).byteLength).toBe(1000);
-  });
 });
