@@ -1,0 +1,150 @@
+// A test bridge receiver (plays the media-worker's bridge port): HELLO/WELCOME, credit, cumulative ACKs, de-dup by
+// (streamId, seq), an optional one-time connection drop, and SHA-256 of each stream's payloads in seq order.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { FrameDecoder, encodeMessage, encodeLocalMediaConfig, type BridgeMessage } from '../../../contracts/bridge/index.js';
+
+export interface ReceiverOptions {
+  ackEvery?: number;
+  credit?: number;
+  /** Destroy the first connection after this many AUDIO frames (acks stop at the last multiple of ackEvery). */
+  dropAfterFrames?: number;
+}
+
+interface StreamData {
+  frames: Map<number, Buffer>;
+  durable: number;
+  speakers: Set<number>;
+}
+
+export interface BridgeReceiver {
+  port: number;
+  blobFor(sessionId: string): string;
+  streams(sessionId: string): Map<string, StreamData>;
+  hash(sessionId: string, streamId: string): { sha256: string; frames: number; contiguous: boolean };
+  connections: number;
+  duplicatesDropped: number;
+  close(): Promise<void>;
+}
+
+const TOKEN = 'test-bridge-token-0123456789';
+
+export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<BridgeReceiver> {
+  const ackEvery = o.ackEvery ?? 50;
+  const sessions = new Map<string, Map<string, StreamData>>();
+  const sockets = new Set<Socket>();
+  let dropArmed = o.dropAfterFrames !== undefined;
+  const r = { connections: 0, duplicatesDropped: 0 };
+
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => undefined);
+    r.connections++;
+    const decoder = new FrameDecoder();
+    let session: Map<string, StreamData> | undefined;
+    const byIndex = new Map<number, string>();
+    let received = 0;
+    let sinceCredit = 0;
+    const send = (m: BridgeMessage): void => {
+      if (!sock.destroyed) sock.write(encodeMessage(m));
+    };
+    sock.on('data', (chunk: Buffer) => {
+      let msgs: BridgeMessage[];
+      try {
+        msgs = decoder.push(chunk);
+      } catch {
+        sock.destroy();
+        return;
+      }
+      for (const m of msgs) {
+        if (sock.destroyed) return;
+        switch (m.type) {
+          case 'hello': {
+            if (m.token !== TOKEN) {
+              send({ type: 'error', code: 'authFailed', fatal: true, message: 'bad token' });
+              sock.end();
+              return;
+            }
+            session = sessions.get(m.sessionId) ?? new Map();
+            sessions.set(m.sessionId, session);
+            send({ type: 'welcome', version: 1, creditFrames: o.credit ?? 500, heartbeatIntervalMs: 5000, durable: [...session].map(([streamId, s]) => ({ streamId, seq: s.durable })) });
+            break;
+          }
+          case 'streamStart':
+            byIndex.set(m.streamIndex, m.streamId);
+            if (session && !session.has(m.streamId)) session.set(m.streamId, { frames: new Map(), durable: 0, speakers: new Set() });
+            break;
+          case 'audio': {
+            const s = session?.get(byIndex.get(m.streamIndex) ?? '');
+            if (!s) return;
+            if (s.frames.has(m.seq)) r.duplicatesDropped++;
+            else s.frames.set(m.seq, Buffer.from(m.payload));
+            for (const sp of m.activeSpeakers) s.speakers.add(sp);
+            received++;
+            if (dropArmed && o.dropAfterFrames !== undefined && received >= o.dropAfterFrames) {
+              dropArmed = false;
+              sock.destroy();
+              return;
+            }
+            if (++sinceCredit >= 50) {
+              send({ type: 'credit', frames: sinceCredit });
+              sinceCredit = 0;
+            }
+            // Durable up to the highest contiguous multiple of ackEvery.
+            let d = s.durable;
+            while (s.frames.has(d + 1) && (d + 1) % ackEvery !== 0) d++;
+            if (s.frames.has(d + 1) && (d + 1) % ackEvery === 0) {
+              s.durable = d + 1;
+              send({ type: 'ack', streamIndex: m.streamIndex, seq: s.durable });
+            }
+            break;
+          }
+          case 'streamEnd': {
+            const s = session?.get(byIndex.get(m.streamIndex) ?? '');
+            if (s) {
+              let d = s.durable;
+              while (s.frames.has(d + 1)) d++;
+              s.durable = d;
+              send({ type: 'ack', streamIndex: m.streamIndex, seq: d });
+            }
+            break;
+          }
+          case 'ping':
+            send({ type: 'pong', nonce: m.nonce });
+            break;
+          case 'goodbye':
+            sock.end();
+            break;
+          default:
+            break;
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    get connections() {
+      return r.connections;
+    },
+    get duplicatesDropped() {
+      return r.duplicatesDropped;
+    },
+    blobFor: (sessionId) => encodeLocalMediaConfig({ v: 1, bridge: `tcp://127.0.0.1:${port}`, sessionId, token: TOKEN }),
+    streams: (sessionId) => sessions.get(sessionId) ?? new Map(),
+    hash: (sessionId, streamId) => {
+      const s = sessions.get(sessionId)?.get(streamId);
+      const h = createHash('sha256');
+      const seqs = [...(s?.frames.keys() ?? [])].sort((a, b) => a - b);
+      for (const q of seqs) h.update(s?.frames.get(q) ?? Buffer.alloc(0));
+      return { sha256: h.digest('hex'), frames: seqs.length, contiguous: seqs.every((q, i) => q === i + 1) };
+    },
+    close: () => new Promise<void>((res) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => res());
+    }),
+  } as BridgeReceiver;
+}
