@@ -206,6 +206,11 @@ export class ManagedChild {
   }
 }
 
+/** Stops every managed child still alive (e.g. on Ctrl-C while the stack is still starting). */
+export async function stopAllLive(options: StopOptions = {}): Promise<void> {
+  await Promise.allSettled([...live].map((child) => child.stop(options)));
+}
+
 /** Starts a managed child. */
 export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
   return new ManagedChild(options);

@@ -1,0 +1,39 @@
+import type { StackSecrets } from './secrets.js';
+
+export const WORKER_ID = 'worker-1';
+export const RECORDINGS_CONTAINER = 'recordings';
+export const COSMOS_DATABASE = 'recorder';
+
+export interface AppSettingsInput {
+  readonly secrets: StackSecrets;
+  /** `http://127.0.0.1:<port>` of the local host (chosen before it starts: other parts need it first). */
+  readonly hostUrl: string;
+  /** Environment of the started infrastructure and simulator parts (connection strings, GRAPH_* …). */
+  readonly partEnv: Readonly<Record<string, string>>;
+  /** `workerId=controlUrl` list. */
+  readonly mediaWorkerUrls: string;
+}
+
+/** The recorder's global calling webhook on the local host. */
+export function notificationUrl(hostUrl: string): string {
+  return `${hostUrl}/api/calling/notifications`;
+}
+
+/** The Functions app's settings (ARCHITECTURE.md → Configuration), as the local host passes them to the app. */
+export function appSettings(input: AppSettingsInput): Record<string, string> {
+  const { secrets } = input;
+  return {
+    ...input.partEnv,
+    AZURE_FUNCTIONS_ENVIRONMENT: 'Development',
+    BOT_APP_ID: secrets.botAppId,
+    BOT_APP_SECRET: secrets.botAppSecret,
+    ALLOWED_TENANT_IDS: secrets.tenantId,
+    CALLBACK_BASE_URL: `${input.hostUrl}/api`,
+    RECORDINGS_CONTAINER,
+    COSMOS_DATABASE,
+    MEDIA_WORKER_URLS: input.mediaWorkerUrls,
+    WORKER_SHARED_KEY: secrets.workerSharedKey,
+    FUNCTIONS_MASTER_KEY: secrets.functionsMasterKey,
+    FUNCTIONS_HOST_KEY: secrets.functionsHostKey,
+  };
+}
