@@ -37,6 +37,8 @@ export class DurableEngine {
   readonly #activityQueue: ActivityItem[] = [];
   readonly #history = new Map<string, HistoryEvent[]>();
   readonly #inFlight = new Set<Promise<void>>();
+  #commits: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  #flushScheduled = false;
   #activeActivities = 0;
   #pumpScheduled = false;
   #timerHandle: NodeJS.Timeout | undefined;
@@ -160,6 +162,47 @@ export class DurableEngine {
     this.#timerHandle.unref();
   }
 
+  /**
+   * Group commit: the commits of every episode and activity that finished in this turn of the event loop go into one
+   * SQLite transaction (each as a savepoint), which makes one WAL write instead of many. Callers continue only after
+   * the outer commit, so nothing is acted on before it is durable.
+   */
+  #commit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#commits.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#commits;
+    this.#commits = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#store.transaction(() => {
+        for (const c of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.#store.transaction(c.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const c of batch) c.reject(error);
+      return;
+    }
+    batch.forEach((c, i) => {
+      const o = outcomes[i];
+      if (o?.ok) c.resolve(o.value);
+      else c.reject(o ? o.error : new Error('commit lost'));
+    });
+  }
+
   #loadHistory(instanceId: string): HistoryEvent[] {
     let h = this.#history.get(instanceId);
     if (!h) {
@@ -195,7 +238,7 @@ export class DurableEngine {
       activities: [...prep.implicit.activities, ...outcome.work.activities],
       children: [...prep.implicit.children, ...outcome.work.children],
     };
-    const committed = store.transaction(() => {
+    const committed = await this.#commit(() => {
       const current = store.getInstance(instanceId);
       if (!current || current.executionId !== instance.executionId || isTerminal(current.status)) {
         return undefined; // terminated, purged or restarted while the orchestrator ran: drop this episode
@@ -206,7 +249,7 @@ export class DurableEngine {
       if (outcome.restartHistory) {
         store.deleteHistory(instanceId);
       } else {
-        store.appendHistory(instanceId, history.length, [...prep.newEvents, ...work.events]);
+        store.appendHistory(instanceId, [...prep.newEvents, ...work.events]);
       }
       const activities: ActivityItem[] = work.activities.map((a) => ({ ...a, id: store.addActivity(a) }));
       const inbox: NewInboxMessage[] = [...work.inbox];
@@ -301,7 +344,7 @@ export class DurableEngine {
       event: { ...event, Timestamp: iso(now) },
       chain: item.chain,
     };
-    const delivered = this.#store.transaction(() => {
+    const delivered = await this.#commit(() => {
       if (!this.#store.deleteActivity(item.id)) return false; // instance terminated or purged meanwhile
       this.#store.addInbox(message);
       return true;

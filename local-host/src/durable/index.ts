@@ -32,7 +32,11 @@ export function createDurableExtension(options: DurableExtensionOptions = {}): H
       host = h;
       const settings = durableSettings(h.hostJson);
       hubName = settings.hubName;
-      store = new DurableStore(h.dataDir, `durabletask-${hubName.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`);
+      const synchronous = (h.settings.DURABLE_SQLITE_SYNCHRONOUS ?? 'NORMAL').toUpperCase();
+      if (synchronous !== 'OFF' && synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+        throw new Error(`DURABLE_SQLITE_SYNCHRONOUS must be OFF, NORMAL or FULL, got ${synchronous}`);
+      }
+      store = new DurableStore(h.dataDir, `durabletask-${hubName.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`, synchronous);
       engine = new DurableEngine(store, h, {
         maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
         maxConcurrentOrchestrators: settings.maxConcurrentOrchestratorFunctions,

@@ -139,7 +139,7 @@ export class DurableManagement {
     this.#store.transaction(() => {
       const row = this.#requireActive(instanceId);
       const output = reasonJson(reason);
-      this.#store.appendHistory(instanceId, this.#store.historyLength(instanceId), [
+      this.#store.appendHistory(instanceId, [
         { EventType: EventType.ExecutionTerminated, EventId: -1, Timestamp: iso(now), Input: output },
       ]);
       this.#store.dropPendingWork(instanceId);
@@ -179,7 +179,7 @@ export class DurableManagement {
     this.#store.transaction(() => {
       const row = this.#requireActive(instanceId);
       if (row.status !== 'Suspended') return;
-      const status: RuntimeStatus = this.#store.historyLength(instanceId) === 0 ? 'Pending' : 'Running';
+      const status: RuntimeStatus = this.#store.hasHistory(instanceId) ? 'Running' : 'Pending';
       this.#store.putInstance({ ...row, status, output: reasonJson(reason), updatedMs: now });
     });
     this.#engine.notify(instanceId, now);

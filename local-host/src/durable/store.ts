@@ -104,6 +104,8 @@ interface ActivityRecord {
   chain: number;
 }
 
+const schemaVersion = 2;
+
 const schema = `
 CREATE TABLE IF NOT EXISTS instances (
   instance_id TEXT PRIMARY KEY,
@@ -121,9 +123,9 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_ms, instance_id);
 CREATE TABLE IF NOT EXISTS history (
   instance_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  event TEXT NOT NULL,
-  PRIMARY KEY (instance_id, seq)
+  chunk INTEGER NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (instance_id, chunk)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -145,6 +147,8 @@ CREATE TABLE IF NOT EXISTS activities (
 );
 CREATE INDEX IF NOT EXISTS activities_by_instance ON activities (instance_id);
 `;
+
+const cacheLimit = 20_000;
 
 function toInstance(r: InstanceRecord): InstanceRow {
   return {
@@ -188,15 +192,22 @@ function toActivity(r: ActivityRecord): ActivityItem {
 export class DurableStore {
   readonly #db: Database.Database;
   readonly #stmts;
+  readonly #cache = new Map<string, InstanceRow>();
 
-  constructor(dataDir: string, fileName = 'durable.sqlite') {
+  constructor(dataDir: string, fileName = 'durable.sqlite', synchronous: 'OFF' | 'NORMAL' | 'FULL' = 'NORMAL') {
     mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(join(dataDir, fileName));
     this.#db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash may lose the tail.
-    this.#db.pragma('synchronous = NORMAL');
+    // In WAL mode every commit is written to the WAL file before it returns, so a committed transaction survives a
+    // process crash (kill -9) with either setting; NORMAL also survives an OS crash except for the last commits.
+    this.#db.pragma(`synchronous = ${synchronous}`);
     this.#db.pragma('busy_timeout = 5000');
+    const version = Number(this.#db.pragma('user_version', { simple: true }));
+    if (version !== 0 && version !== schemaVersion) {
+      throw new Error(`${join(dataDir, fileName)} has store schema ${version}, this host needs ${schemaVersion}: delete the file to start over.`);
+    }
     this.#db.exec(schema);
+    this.#db.pragma(`user_version = ${schemaVersion}`);
     const db = this.#db;
     this.#stmts = {
       getInstance: db.prepare<[string], InstanceRecord>('SELECT * FROM instances WHERE instance_id = ?'),
@@ -208,9 +219,11 @@ export class DurableStore {
            updated_ms = excluded.updated_ms, parent_json = excluded.parent_json, state_json = excluded.state_json`,
       ),
       deleteInstance: db.prepare<[string]>('DELETE FROM instances WHERE instance_id = ?'),
-      history: db.prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY seq'),
-      historyCount: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM history WHERE instance_id = ?'),
-      appendHistory: db.prepare<[string, number, string]>('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)'),
+      history: db.prepare<[string], { events: string }>('SELECT events FROM history WHERE instance_id = ? ORDER BY chunk'),
+      nextChunk: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(chunk) + 1, 0) AS n FROM history WHERE instance_id = ?'),
+      appendHistory: db.prepare<[string, string, string]>(
+        'INSERT INTO history (instance_id, chunk, events) VALUES (?, (SELECT COALESCE(MAX(chunk) + 1, 0) FROM history WHERE instance_id = ?), ?)',
+      ),
       deleteHistory: db.prepare<[string]>('DELETE FROM history WHERE instance_id = ?'),
       visibleInbox: db.prepare<[string, number], InboxRecord>(
         'SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ? ORDER BY id',
@@ -235,17 +248,41 @@ export class DurableStore {
     };
   }
 
-  /** Runs `fn` in one SQLite transaction (all or nothing). */
+  /**
+   * Runs `fn` in one SQLite transaction (all or nothing). Nested calls become savepoints: an inner failure rolls back
+   * only the inner part.
+   */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    try {
+      return this.#db.transaction(fn)();
+    } catch (err) {
+      this.#cache.clear(); // the rows cached during the rolled-back part may be wrong
+      throw err;
+    }
   }
 
+  /** Returns a copy; the instance cache is write-through (this process is the only writer). */
   getInstance(instanceId: string): InstanceRow | undefined {
+    const cached = this.#cache.get(instanceId);
+    if (cached) return { ...cached };
     const r = this.#stmts.getInstance.get(instanceId);
-    return r ? toInstance(r) : undefined;
+    if (!r) return undefined;
+    const row = toInstance(r);
+    this.#remember(row);
+    return { ...row };
+  }
+
+  #remember(row: InstanceRow): void {
+    this.#cache.delete(row.instanceId);
+    this.#cache.set(row.instanceId, row);
+    if (this.#cache.size > cacheLimit) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
   }
 
   putInstance(row: InstanceRow): void {
+    this.#remember({ ...row });
     this.#stmts.upsertInstance.run({
       instanceId: row.instanceId,
       name: row.name,
@@ -294,16 +331,17 @@ export class DurableStore {
     return this.#db.prepare<(string | number)[], InstanceRecord>(sql).all(...params).map(toInstance);
   }
 
+  /** The history of the current execution, in order. Stored as one row per episode (a JSON array of events). */
   history(instanceId: string): HistoryEvent[] {
-    return this.#stmts.history.all(instanceId).map((r) => JSON.parse(r.event) as HistoryEvent);
+    return this.#stmts.history.all(instanceId).flatMap((r) => JSON.parse(r.events) as HistoryEvent[]);
   }
 
-  appendHistory(instanceId: string, startSeq: number, events: readonly HistoryEvent[]): void {
-    events.forEach((e, i) => this.#stmts.appendHistory.run(instanceId, startSeq + i, JSON.stringify(e)));
+  appendHistory(instanceId: string, events: readonly HistoryEvent[]): void {
+    if (events.length > 0) this.#stmts.appendHistory.run(instanceId, instanceId, JSON.stringify(events));
   }
 
-  historyLength(instanceId: string): number {
-    return this.#stmts.historyCount.get(instanceId)?.n ?? 0;
+  hasHistory(instanceId: string): boolean {
+    return (this.#stmts.nextChunk.get(instanceId)?.n ?? 0) > 0;
   }
 
   deleteHistory(instanceId: string): void {
@@ -357,6 +395,7 @@ export class DurableStore {
 
   /** Removes the instance and everything queued for it. Returns whether it existed. */
   purge(instanceId: string): boolean {
+    this.#cache.delete(instanceId);
     return this.transaction(() => {
       const existed = this.#stmts.deleteInstance.run(instanceId).changes > 0;
       this.#stmts.deleteHistory.run(instanceId);
