@@ -8,6 +8,7 @@ import { loadHostJson, loadLocalSettings, routePrefixOf, type HostJson } from '.
 import { loadHostKeys, type HostKeys } from './config/keys.js';
 import { AppRuntime } from './core/app-runtime.js';
 import { localHostVersion } from './core/core-module.js';
+import type { InvokeOptions } from './core/invoker.js';
 import { createJsonLogger, type JsonLogger, type LogLevelName, parseLogLevel } from './core/log.js';
 import { createAdminHandler } from './http/admin-routes.js';
 import { buildRouteTable, type RouteTable } from './http/http-routes.js';
@@ -76,8 +77,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const runtime = new AppRuntime(log, resolveInput);
   const loaded = await runtime.load(appDir);
   const functions = runtime.registry.infos();
-  const invoke = (name: string, request: InvocationRequest, invocationId?: string): Promise<InvocationResult> =>
-    runtime.invoke(name, request, invocationId ? { invocationId } : {});
+  const invoke = (name: string, request: InvocationRequest, invokeOptions?: InvokeOptions): Promise<InvocationResult> =>
+    runtime.invoke(name, request, invokeOptions);
 
   const problems: FunctionProblem[] = [...checkBindings(functions, extensions)];
   const routeTable: RouteTable = buildRouteTable(functions, settings);

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorise, loadFunctionKeys, presentedKey, type HostKeys } from '../config/keys.js';
 import { HostError } from '../core/errors.js';
+import type { InvokeOptions } from '../core/invoker.js';
 import type { InvocationResult, InvocationRequest, RpcTypedData } from '../runtime/extension.js';
 import { readBody } from './body.js';
 import type { HttpRoute } from './http-routes.js';
@@ -12,7 +13,7 @@ export interface FunctionHttpDeps {
   keys: HostKeys;
   dataDir: string;
   maxRequestBodyBytes: number;
-  invoke(functionName: string, request: InvocationRequest, invocationId?: string): Promise<InvocationResult>;
+  invoke(functionName: string, request: InvocationRequest, options?: InvokeOptions): Promise<InvocationResult>;
   /** Set when the app enabled HTTP streaming: the library's proxy URL. */
   streamProxyUri(): string | undefined;
 }
@@ -34,16 +35,18 @@ export async function serveFunction(
     }
   }
   const method = (req.method ?? 'GET').toUpperCase();
+  const traceparent = req.headers.traceparent;
+  const traceOptions: InvokeOptions = typeof traceparent === 'string' ? { traceParent: traceparent } : {};
   const streamUri = deps.streamProxyUri();
   if (streamUri) {
     const trigger = toRpcHttpTrigger({ method, url: url.href, headers: req.headers, query: url.searchParams, params });
-    await proxyStreamInvocation({ proxyUri: streamUri, req, res, url, trigger, invoke: (r, id) => deps.invoke(route.fn.name, r, id) });
+    await proxyStreamInvocation({ proxyUri: streamUri, req, res, url, trigger, invoke: (r, id) => deps.invoke(route.fn.name, r, { ...traceOptions, invocationId: id }) });
     return;
   }
   const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, deps.maxRequestBodyBytes);
   if (method === 'GET' || method === 'HEAD') req.resume();
   const trigger = toRpcHttpTrigger({ method, url: url.href, headers: req.headers, query: url.searchParams, params, body });
-  const result = await deps.invoke(route.fn.name, trigger);
+  const result = await deps.invoke(route.fn.name, trigger, traceOptions);
   const http = httpOutput(route, result);
   if (!http) {
     res.statusCode = 204;

@@ -99,6 +99,15 @@ describe('local-host HTTP triggers', () => {
     expect(res.headers.getSetCookie()).toEqual(['session=abc123; Path=/; HttpOnly; SameSite=Strict', 'theme=dark; Max-Age=3600']);
   });
 
+  it('passes traceparent as the trace context and gives each invocation its own id', async () => {
+    const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const a = (await (await fetch(url('/api/trace'), { headers: { traceparent: traceParent } })).json()) as { traceParent: string; invocationId: string };
+    const b = (await (await fetch(url('/api/trace'))).json()) as { traceParent: string | null; invocationId: string };
+    expect(a.traceParent).toBe(traceParent);
+    expect(b.traceParent).toBeNull();
+    expect(a.invocationId).not.toBe(b.invocationId);
+  });
+
   it('answers 204 when the function returns nothing', async () => {
     expect((await fetch(url('/api/nothing'))).status).toBe(204);
   });
