@@ -82,7 +82,7 @@ export class CallEngine {
     const log = this.d.log.child({ conversationId: id, scenario: scenario.name });
     log.info('conversation started');
     for (const p of c.participants) {
-      p.inCall = scenario.kind !== 'meeting' || p.joinAtMs === 0;
+      p.inCall = !p.absent && p.joinAtMs === 0;
       if (p.recorded) c.users.set(p.key, newUserView(p.key, p.participantId));
     }
     this.event(c, 'started', { kind: scenario.kind, direction: scenario.direction });
@@ -100,7 +100,7 @@ export class CallEngine {
     const s = c.scenario;
     for (const ev of s.events) this.schedule(c, ev.atMs, () => this.applyEvent(c, ev));
     for (const p of c.participants) {
-      if (s.kind === 'meeting' && p.joinAtMs > 0) this.schedule(c, p.joinAtMs, () => this.applyEvent(c, { atMs: p.joinAtMs, type: 'join', participant: p.key }));
+      if (!p.absent && p.joinAtMs > 0) this.schedule(c, p.joinAtMs, () => this.applyEvent(c, { atMs: p.joinAtMs, type: 'join', participant: p.key }));
       if (p.leaveAtMs !== undefined) this.schedule(c, p.leaveAtMs, () => this.applyEvent(c, { atMs: p.leaveAtMs ?? 0, type: 'leave', participant: p.key }));
     }
     this.schedule(c, s.durationMs, () => void this.endConversation(c, s.endResult ?? defaultEnd(c), 'scenario duration reached'));
@@ -145,7 +145,8 @@ export class CallEngine {
 
   private sendIncoming(c: Conversation, leg: Leg, recorded: SimParticipant, transferor?: SimParticipant, pairedLeg?: Leg): void {
     const faults = this.faultsFor(c);
-    const body = payload.incomingCall({ conversation: c, leg, recorded, otherSide: this.otherSide(c, recorded), transferor, pairedLeg, casing: this.casing(c) });
+    const onBehalfOf = c.scenario.onBehalfOf ? this.participant(c, c.scenario.onBehalfOf) : undefined;
+    const body = payload.incomingCall({ conversation: c, leg, recorded, otherSide: this.otherSide(c, recorded), transferor, onBehalfOf, pairedLeg, casing: this.casing(c) });
     const url = c.scenario.notificationUrl ?? this.d.recorderNotificationUrl;
     this.event(c, 'invite', { legId: leg.id, recorded: recorded.key, invitation: leg.invitation, transferor: transferor?.key });
     const deadlineMs = this.d.answerDeadlineMs ?? ANSWER_DEADLINE_MS;

@@ -26,6 +26,7 @@ export interface SimParticipant {
   metadata?: string;
   inCall: boolean;
   onHold: boolean;
+  absent: boolean;
   /** Scheduled join/leave (simulated ms from the start). */
   joinAtMs: number;
   leaveAtMs?: number;

@@ -18,6 +18,7 @@ export function buildParticipants(s: Scenario, tenantId: string): SimParticipant
     recorded: spec.recorded,
     ...(spec.metadata ? { metadata: spec.metadata } : {}),
     inCall: false,
+    absent: spec.absent,
     onHold: false,
     joinAtMs: spec.joinAtMs,
     ...(spec.leaveAtMs !== undefined ? { leaveAtMs: spec.leaveAtMs } : {}),

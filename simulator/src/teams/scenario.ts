@@ -18,6 +18,8 @@ export const participantSpecSchema = z.object({
   userId: z.string().optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
   recorded: z.boolean().default(false),
+  /** Not in the call at start; enters only through a transfer (or is the onBehalfOf party). */
+  absent: z.boolean().default(false),
   /** Joins at this simulated ms (meetings); 0 = at start. */
   joinAtMs: z.number().int().min(0).default(0),
   leaveAtMs: z.number().int().min(0).optional(),
@@ -80,6 +82,8 @@ export const scenarioSchema = z.object({
     })
     .optional(),
   faults: faultsSchema.optional(),
+  /** Delegate call: the participant (key) on whose behalf the recorded user takes the call (incomingContext.onBehalfOf). */
+  onBehalfOf: z.string().optional(),
   /** Where incoming-call notifications go; defaults to RECORDER_NOTIFICATION_URL. */
   notificationUrl: z.url().optional(),
 });
@@ -98,8 +102,9 @@ export function parseScenario(raw: unknown): Scenario {
   for (const seg of s.media.script) {
     if ('speaker' in seg && !keys.has(seg.speaker)) throw new Error(`script refers to unknown speaker ${seg.speaker}`);
   }
-  if (s.kind === 'p2p' && s.participants.length > 2 && !s.events.some((e) => e.type === 'transfer')) {
-    throw new Error('a p2p call has two participants (plus transfer targets)');
+  if (s.kind === 'p2p' && s.participants.filter((p) => !p.absent).length !== 2) {
+    throw new Error('a p2p call has two participants present (others must be absent: transfer targets, onBehalfOf)');
   }
+  if (s.onBehalfOf && !keys.has(s.onBehalfOf)) throw new Error(`onBehalfOf refers to unknown participant ${s.onBehalfOf}`);
   return s;
 }
