@@ -113,6 +113,8 @@ export const LoadReportSchema = z.object({
   bufferedBytes: z.number().int(),
   spilledChunks: z.number().int(),
   bridgeConnections: z.number().int(),
+  /** Cumulative chunk writes since start: to Blob directly, to the spill journal, and drained from it. */
+  chunkWrites: z.object({ stored: z.number().int(), spilled: z.number().int(), drained: z.number().int() }).optional(),
 });
 export type LoadReport = z.infer<typeof LoadReportSchema>;
 

@@ -50,6 +50,11 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     return out;
   }
 
+  /** Takes the next item without waiting (undefined if empty): lets a consumer drain a batch synchronously. */
+  tryShift(): T | undefined {
+    return this.shift();
+  }
+
   private shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.items[this.head] as T;

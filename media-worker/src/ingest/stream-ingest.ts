@@ -93,19 +93,18 @@ export class StreamIngest {
 
   private async run(): Promise<void> {
     const { gate } = this.options;
-    for await (const frame of this.queue) {
-      this.options.onConsumed();
-      if (gate.state === 'pending') await gate.wait();
-      if (gate.state !== 'granted') continue; // revoked / never granted: nothing is persisted
-      const verdict = this.sequencer.accept(frame.seq, frame.timestamp);
-      if (verdict.kind === 'duplicate') {
-        this.framesDuplicate++;
-        continue;
+    // Await one frame, then drain whatever else is queued synchronously (one await per batch, not per frame).
+    for (let r = await this.queue.next(); !r.done; r = await this.queue.next()) {
+      let frame: Frame | undefined = r.value;
+      while (frame) {
+        this.options.onConsumed();
+        if (gate.state === 'pending') await gate.wait();
+        if (gate.state === 'granted') {
+          const chunk = this.accept(frame);
+          if (chunk) await this.startCommit(chunk);
+        } // revoked / never granted: nothing is persisted
+        frame = this.queue.tryShift();
       }
-      this.framesAccepted++;
-      for (const g of verdict.gaps) this.options.onGap(g);
-      const chunk = this.chunker.add(frame, verdict.gaps);
-      if (chunk) await this.startCommit(chunk);
     }
     if (gate.state === 'granted') {
       const last = this.chunker.flush();
@@ -114,6 +113,17 @@ export class StreamIngest {
       this.chunker.discard();
     }
     await Promise.all(this.pending.map((p) => p.promise));
+  }
+
+  private accept(frame: Frame): ChunkData | undefined {
+    const verdict = this.sequencer.accept(frame.seq, frame.timestamp);
+    if (verdict.kind === 'duplicate') {
+      this.framesDuplicate++;
+      return undefined;
+    }
+    this.framesAccepted++;
+    for (const g of verdict.gaps) this.options.onGap(g);
+    return this.chunker.add(frame, verdict.gaps);
   }
 
   private async startCommit(chunk: ChunkData): Promise<void> {

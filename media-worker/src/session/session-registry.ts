@@ -76,6 +76,7 @@ export class SessionRegistry {
       for (const st of s.streams.values()) if (!st.ended) streams++;
       bufferedBytes += s.bufferedBytes;
     }
-    return { workerId, calls, streams, bufferedBytes, spilledChunks: this.deps.writer.spilledCount, bridgeConnections };
+    const { stored, spilled, drained } = this.deps.writer.stats;
+    return { workerId, calls, streams, bufferedBytes, spilledChunks: this.deps.writer.spilledCount, bridgeConnections, chunkWrites: { stored, spilled, drained } };
   }
 }

@@ -64,28 +64,46 @@ export class DurableWriter {
     return this.spill.size;
   }
 
+  /**
+   * Resolves once the object is durable. The primary write is not abandoned on timeout: the object is spilled
+   * (fsync'd) so it can be acked, and the spill entry is removed if the primary write still succeeds.
+   */
   async commit(name: string, data: Buffer, options: PutOptions = {}): Promise<DurableOutcome> {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error(`primary write exceeded ${this.options.primaryTimeoutMs} ms`)), this.options.primaryTimeoutMs);
-    try {
-      await this.slots.acquire(ac.signal);
-      try {
-        await this.primary.putIfAbsent(name, data, { ...options, abortSignal: ac.signal });
-      } finally {
-        this.slots.release();
-      }
+    const primary = this.writePrimary(name, data, options);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.primaryTimeoutMs);
+    });
+    const first = await Promise.race([primary.then(() => 'stored' as const, (err: unknown) => err), timedOut]);
+    clearTimeout(timer);
+    if (first === 'stored') {
       this.stats.stored++;
       return 'stored';
-    } catch (err) {
-      if (err instanceof ConflictError) throw err;
-      this.stats.primaryFailures++;
-      this.log.warn('primary write failed; spilling', { object: name, error: String(err) });
-      await this.spill.write(name, data, options);
-      this.stats.spilled++;
-      this.scheduleDrainSoon();
-      return 'spilled';
+    }
+    if (first instanceof ConflictError) throw first;
+    this.stats.primaryFailures++;
+    if (first !== 'timeout') this.log.warn('primary write failed; spilling', { object: name, error: String(first) });
+    await this.spill.write(name, data, options);
+    this.stats.spilled++;
+    this.start();
+    // If the slow primary write completes after all, the spilled copy is no longer needed.
+    void primary.then(
+      () => {
+        this.stats.stored++;
+        return this.spill.remove(name);
+      },
+      () => undefined,
+    );
+    return 'spilled';
+  }
+
+  private async writePrimary(name: string, data: Buffer, options: PutOptions): Promise<void> {
+    const ac = new AbortController();
+    await this.slots.acquire(ac.signal);
+    try {
+      await this.primary.putIfAbsent(name, data, options);
     } finally {
-      clearTimeout(timer);
+      this.slots.release();
     }
   }
 
@@ -106,18 +124,24 @@ export class DurableWriter {
   drain(prefix = ''): Promise<number> {
     if (this.draining && prefix === '') return this.draining;
     const run = (async () => {
-      for (const name of this.spill.names(prefix)) {
-        const e = await this.spill.readByName(name);
-        if (!e) continue;
-        try {
-          await this.primary.putIfAbsent(e.name, e.data, { metadata: e.metadata, tags: e.tags, contentType: e.contentType });
-          await this.spill.remove(e.name);
-          this.stats.drained++;
-        } catch (err) {
-          this.log.warn('spill drain failed', { object: e.name, error: String(err) });
-          if (!(err instanceof ConflictError)) break;
+      const names = this.spill.names(prefix);
+      let next = 0;
+      let failed = false;
+      const worker = async (): Promise<void> => {
+        while (next < names.length && !failed) {
+          const e = await this.spill.readByName(names[next++] as string);
+          if (!e) continue;
+          try {
+            await this.writePrimary(e.name, e.data, { metadata: e.metadata, tags: e.tags, contentType: e.contentType });
+            await this.spill.remove(e.name);
+            this.stats.drained++;
+          } catch (err) {
+            this.log.warn('spill drain failed', { object: e.name, error: String(err) });
+            if (!(err instanceof ConflictError)) failed = true;
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, this.options.maxInFlight) }, worker));
       return this.spill.names(prefix).length;
     })();
     if (prefix === '') {

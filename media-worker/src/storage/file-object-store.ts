@@ -1,5 +1,5 @@
 // Local-file adapter (bench, tests): objects as files under a root; create-exclusive gives write-once semantics.
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ConflictError, type ObjectStore, type PutOptions, type PutOutcome, type StoredObjectInfo } from './object-store.js';
 
@@ -39,17 +39,15 @@ export class FileObjectStore implements ObjectStore {
       await fh.close();
     }
     try {
-      const existing = await readFile(path).catch(() => undefined);
-      if (existing) {
-        await rm(tmp, { force: true });
-        if (existing.equals(data)) return 'existed';
-        throw new ConflictError(name);
-      }
-      await rename(tmp, path);
+      await link(tmp, path); // atomic create-if-absent
       return 'created';
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const existing = await readFile(path);
+      if (existing.equals(data)) return 'existed';
+      throw new ConflictError(name);
+    } finally {
       await rm(tmp, { force: true });
-      throw err;
     }
   }
 
@@ -71,7 +69,8 @@ export class FileObjectStore implements ObjectStore {
         else if (!e.name.endsWith(META_SUFFIX) && !e.name.endsWith('.tmp')) names.push(relative(this.root, p).split(sep).join('/'));
       }
     };
-    await walk(this.root);
+    const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(dirPart ? this.path(dirPart) : this.root);
     names.sort();
     for (const name of names) {
       if (!name.startsWith(prefix)) continue;

@@ -1,0 +1,441 @@
+// npm run bench:ingest — media-worker ingest benchmark.
+// (a) the worker (separate process, local-file sink) under N concurrent 16 kHz streams from a load generator in
+//     another process: frames lost, chunk commit lag (last frame of a chunk sent -> its ACK), CPU and memory per
+//     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks).
+// (b) the worker against Azurite (blob sink) as a ratio to the PUT rate the bare Blob SDK reaches on the same Azurite.
+// Modes of this file: (default) orchestrator; `--loadgen` (forked); `--bare-server <dir>` (forked).
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { FrameDecoder, PROTOCOL_VERSION, decodeLocalMediaConfig, encodeMessage } from '../contracts/bridge/index.js';
+import { LoadReportSchema, ReserveSessionResponseSchema, WORKER_KEY_HEADER } from '../contracts/worker-api/index.js';
+import { startAzurite } from '../stack/src/parts/azurite.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..', '..');
+const WORKER_MAIN = join(REPO, 'dist', 'media-worker', 'src', 'main.js');
+const KEY = 'bench-worker-key-123456';
+const FRAMES_PER_CHUNK = 100; // 2 s chunks
+const TICK_MS = 100;
+
+// ---------------------------------------------------------------- load generator (child process)
+
+interface LoadSpec {
+  mode: 'worker' | 'bare';
+  host: string;
+  port: number;
+  controlUrl?: string;
+  streams: number;
+  warmupMs: number;
+  measureMs: number;
+  tag: string;
+}
+
+interface LoadResult {
+  streams: number;
+  framesSent: number;
+  framesAcked: number;
+  lost: number;
+  lagsMs: number[];
+  maxBacklogFrames: number;
+  setupMs: number;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+async function post(url: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [WORKER_KEY_HEADER]: KEY }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+interface Conn {
+  socket: Socket;
+  decoder: FrameDecoder;
+  credit: number;
+  seq: number;
+  acked: number;
+  boundarySentAt: Map<number, number>;
+}
+
+const template = encodeMessage({ type: 'audio', streamIndex: 0, seq: 1, timestamp: 0n, flags: 0, activeSpeakers: [], payload: Buffer.alloc(640, 7) });
+
+function frames(from: number, count: number): Buffer {
+  const buf = Buffer.allocUnsafe(template.length * count);
+  for (let i = 0; i < count; i++) {
+    const off = i * template.length;
+    template.copy(buf, off);
+    const seq = from + i;
+    buf.writeUInt32BE(seq, off + 7);
+    buf.writeBigUInt64BE(BigInt(seq) * 200_000n, off + 11);
+    buf.writeUInt32BE(seq, off + 21); // payload differs per frame
+  }
+  return buf;
+}
+
+async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const setupStart = Date.now();
+  const conns: Conn[] = [];
+  const lags: number[] = [];
+  let measuring = false;
+  const ids = Array.from({ length: spec.streams }, (_, i) => i);
+  await pool(ids, 32, async (i) => {
+    let sessionId = '';
+    let token = '';
+    const callId = `bench-${spec.tag}-${i}`;
+    if (spec.mode === 'worker') {
+      const r = ReserveSessionResponseSchema.parse(await post(`${spec.controlUrl}/sessions`, { callId, callChainId: callId, tenantId: 'bench', region: 'bench' }));
+      const cfg = decodeLocalMediaConfig(r.mediaConfig.blob);
+      sessionId = r.sessionId;
+      token = cfg.token;
+      await post(`${spec.controlUrl}/sessions/${sessionId}/recording`, { status: 'granted' });
+    }
+    const socket = connect({ host: spec.host, port: spec.port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    const c: Conn = { socket, decoder: new FrameDecoder(), credit: spec.mode === 'bare' ? Infinity : 0, seq: 0, acked: 0, boundarySentAt: new Map() };
+    conns.push(c);
+    if (spec.mode === 'bare') return;
+    let welcomed: () => void = () => undefined;
+    const welcome = new Promise<void>((r) => (welcomed = r));
+    socket.on('data', (chunk: Buffer) => {
+      for (const m of c.decoder.push(chunk)) {
+        if (m.type === 'welcome') {
+          c.credit = m.creditFrames;
+          welcomed();
+        } else if (m.type === 'credit') c.credit += m.frames;
+        else if (m.type === 'ack') {
+          const now = Date.now();
+          for (let b = (Math.floor(c.acked / FRAMES_PER_CHUNK) + 1) * FRAMES_PER_CHUNK; b <= m.seq; b += FRAMES_PER_CHUNK) {
+            const t = c.boundarySentAt.get(b);
+            if (t !== undefined) {
+              if (measuring) lags.push(now - t);
+              c.boundarySentAt.delete(b);
+            }
+          }
+          c.acked = Math.max(c.acked, m.seq);
+        } else if (m.type === 'ping') socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, sessionId, token, callId, resume: [] }));
+    await welcome;
+    socket.write(encodeMessage({ type: 'streamStart', streamIndex: 0, streamId: 'mixed', kind: 'mixed', format: 'pcm16k', sourceId: 0xffffffff }));
+  });
+  const setupMs = Date.now() - setupStart;
+  // Stagger stream phases so chunk boundaries spread over the 2 s like real calls.
+  const t0 = Date.now();
+  const phase = conns.map((_, i) => Math.floor((i * 2000) / conns.length));
+  let maxBacklog = 0;
+  const end = t0 + spec.warmupMs + spec.measureMs;
+  while (Date.now() < end) {
+    const now = Date.now();
+    measuring = now >= t0 + spec.warmupMs;
+    for (let i = 0; i < conns.length; i++) {
+      const c = conns[i] as Conn;
+      const due = Math.max(0, Math.floor((now - t0 + (phase[i] ?? 0)) / 20));
+      const backlog = due - c.seq;
+      if (measuring && backlog > maxBacklog) maxBacklog = backlog;
+      const n = Math.min(backlog, c.credit);
+      if (n <= 0) continue;
+      const from = c.seq + 1;
+      c.seq += n;
+      c.credit -= n;
+      const firstB = Math.ceil(from / FRAMES_PER_CHUNK) * FRAMES_PER_CHUNK;
+      for (let b = firstB; b <= c.seq; b += FRAMES_PER_CHUNK) c.boundarySentAt.set(b, now);
+      c.socket.write(frames(from, n));
+    }
+    await new Promise((r) => setTimeout(r, Math.max(1, TICK_MS - (Date.now() - now))));
+  }
+  measuring = true;
+  let sent = 0;
+  for (const c of conns) {
+    sent += c.seq;
+    if (spec.mode === 'worker') {
+      c.socket.write(encodeMessage({ type: 'streamEnd', streamIndex: 0, lastSeq: c.seq, reason: 'normal' }));
+    }
+  }
+  if (spec.mode === 'worker') {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && conns.some((c) => c.acked < c.seq)) await new Promise((r) => setTimeout(r, 100));
+  }
+  const acked = spec.mode === 'worker' ? conns.reduce((n, c) => n + c.acked, 0) : sent;
+  for (const c of conns) c.socket.destroy();
+  return { streams: spec.streams, framesSent: sent, framesAcked: acked, lost: sent - acked, lagsMs: lags, maxBacklogFrames: maxBacklog, setupMs };
+}
+
+// ---------------------------------------------------------------- bare baseline server (child process)
+
+async function bareServer(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  let connId = 0;
+  const server = createServer((socket) => {
+    const id = connId++;
+    let pending = Buffer.alloc(0);
+    let chunk = Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK);
+    let frames = 0;
+    let chunkNo = 0;
+    socket.on('error', () => undefined);
+    socket.on('data', (data: Buffer) => {
+      let buf = pending.length ? Buffer.concat([pending, data]) : data;
+      let off = 0;
+      while (buf.length - off >= 4) {
+        const len = buf.readUInt32BE(off);
+        if (buf.length - off - 4 < len) break;
+        const payloadStart = off + 4 + len - 640;
+        buf.copy(chunk, frames * 640, payloadStart, payloadStart + 640);
+        frames++;
+        off += 4 + len;
+        if (frames === FRAMES_PER_CHUNK) {
+          const full = chunk;
+          const name = join(dir, `${id}-${chunkNo++}.pcm`);
+          createHash('sha256').update(full).digest('hex');
+          void writeFile(name, full);
+          chunk = Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK);
+          frames = 0;
+        }
+      }
+      pending = off < buf.length ? Buffer.from(buf.subarray(off)) : Buffer.alloc(0);
+      buf = Buffer.alloc(0);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    process.stdout.write(`READY bare ${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+  });
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+function cpuTicks(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/stat`, 'utf8').then((s) => {
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (100/s)
+  });
+}
+
+function rssKiB(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+}
+
+function waitReady(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`not ready: ${out}`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+}
+
+function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
+  const child = fork(fileURLToPath(import.meta.url), ['--loadgen'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => {
+      resolve(m as LoadResult);
+      child.kill();
+    });
+    child.once('exit', (code) => reject(new Error(`loadgen exited ${code}`)));
+    child.send(spec);
+  });
+}
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
+}
+
+interface StepResult {
+  label: string;
+  streams: number;
+  lost: number;
+  lagP50: number;
+  lagP99: number;
+  cpuPct: number;
+  memPerCallKiB: number;
+  maxBacklog: number;
+  extra?: string;
+}
+
+async function startWorker(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; bridgePort: number }> {
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const m = await waitReady(child, /READY media-worker (\S+)/);
+  const url = m[1] as string;
+  const health = (await (await fetch(`${url}/health`)).json()) as { bridge: string };
+  return { child, url, bridgePort: Number(/:(\d+)$/.exec(health.bridge)?.[1]) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 6000);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 20000);
+
+async function workerStep(root: string, streams: number, sinkEnv: Record<string, string>, label: string): Promise<StepResult & { puts?: number }> {
+  const dataDir = join(root, `w-${label}-${streams}`);
+  const w = await startWorker({
+    MEDIA_WORKER_CONTROL_PORT: '0', MEDIA_WORKER_BRIDGE_PORT: '0', MEDIA_WORKER_DATA_DIR: dataDir, WORKER_SHARED_KEY: KEY,
+    MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', ...sinkEnv,
+  });
+  const pid = w.child.pid as number;
+  await new Promise((r) => setTimeout(r, 500));
+  const idleRss = await rssKiB(pid);
+  const loadP = runLoadgen({ mode: 'worker', host: '127.0.0.1', port: w.bridgePort, controlUrl: w.url, streams, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `${label}${streams}` });
+  // CPU and memory over the measuring window (after setup + warm-up).
+  let cpuPct = NaN;
+  let memPerCall = NaN;
+  let puts: number | undefined;
+  const probe = (async () => {
+    const loadUrl = `${w.url}/load`;
+    const report = async (): Promise<ReturnType<typeof LoadReportSchema.parse>> =>
+      LoadReportSchema.parse(await (await fetch(loadUrl, { headers: { [WORKER_KEY_HEADER]: KEY } })).json());
+    while ((await report()).streams < streams) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const c0 = await cpuTicks(pid);
+    const r0 = await report();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, MEASURE_MS - 1000));
+    const c1 = await cpuTicks(pid);
+    const r1 = await report();
+    const dt = (Date.now() - t0) / 1000;
+    cpuPct = ((c1 - c0) / 100 / dt) * 100;
+    memPerCall = ((await rssKiB(pid)) - idleRss) / streams;
+    const w0 = r0.chunkWrites;
+    const w1 = r1.chunkWrites;
+    if (w0 && w1) puts = (w1.stored + w1.drained - w0.stored - w0.drained) / dt;
+  })();
+  const load = await loadP;
+  await probe.catch(() => undefined);
+  await stop(w.child);
+  await rm(dataDir, { recursive: true, force: true });
+  return {
+    label, streams, lost: load.lost, lagP50: pct(load.lagsMs, 50), lagP99: pct(load.lagsMs, 99), cpuPct, memPerCallKiB: memPerCall, maxBacklog: load.maxBacklogFrames, puts,
+  };
+}
+
+async function bareStep(root: string, streams: number): Promise<StepResult> {
+  const dir = join(root, `bare-${streams}`);
+  const child = fork(fileURLToPath(import.meta.url), ['--bare-server', dir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const m = await waitReady(child, /READY bare (\d+)/);
+  const pid = child.pid as number;
+  const idleRss = await rssKiB(pid);
+  const loadP = runLoadgen({ mode: 'bare', host: '127.0.0.1', port: Number(m[1]), streams, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `bare${streams}` });
+  await new Promise((r) => setTimeout(r, 3000 + WARMUP_MS));
+  const c0 = await cpuTicks(pid);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, MEASURE_MS - 4000));
+  const c1 = await cpuTicks(pid);
+  const cpuPct = ((c1 - c0) / 100 / ((Date.now() - t0) / 1000)) * 100;
+  const mem = ((await rssKiB(pid)) - idleRss) / streams;
+  const load = await loadP;
+  await stop(child);
+  await rm(dir, { recursive: true, force: true });
+  return { label: 'bare', streams, lost: 0, lagP50: NaN, lagP99: NaN, cpuPct, memPerCallKiB: mem, maxBacklog: load.maxBacklogFrames };
+}
+
+async function bareBlobPutRate(connectionString: string, seconds: number): Promise<number> {
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('barebench');
+  await container.createIfNotExists();
+  const data = Buffer.alloc(64_000, 3);
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, w) => {
+      while (Date.now() < end) {
+        await container.getBlockBlobClient(`b/${w}/${n++}.pcm`).uploadData(data, { conditions: { ifNoneMatch: '*' } });
+      }
+    }),
+  );
+  return n / seconds;
+}
+
+function fmt(n: number | undefined, d = 0): string {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d);
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
+  const steps = (process.env.BENCH_STREAMS ?? '1000,2000,3000,4000,5000').split(',').map(Number);
+  const baseN = Number(process.env.BENCH_BASELINE_STREAMS ?? 2000);
+  const rows: StepResult[] = [];
+  process.stdout.write(`bench:ingest  warm-up ${WARMUP_MS} ms, measure ${MEASURE_MS} ms per step, 2 s chunks, load generator in its own process\n`);
+
+  const bare = await bareStep(root, baseN);
+  rows.push(bare);
+  process.stdout.write(`  bare baseline ${baseN} streams: cpu ${fmt(bare.cpuPct)} %\n`);
+  let best = 0;
+  let atBase: StepResult | undefined;
+  for (const n of steps) {
+    const r = await workerStep(root, n, { MEDIA_WORKER_SINK: 'file' }, 'file');
+    rows.push(r);
+    process.stdout.write(`  worker/file ${n} streams: lost ${r.lost}, lag p99 ${fmt(r.lagP99)} ms, cpu ${fmt(r.cpuPct)} %, mem/call ${fmt(r.memPerCallKiB, 1)} KiB\n`);
+    if (n === baseN) atBase = r;
+    if (r.lost === 0 && r.lagP99 <= 2000) best = Math.max(best, n);
+    else break;
+  }
+
+  // (b) Azurite
+  const azurite = await startAzurite({ dataDir: join(root, 'azurite'), log: false });
+  const conn = azurite.env.BLOB_CONNECTION_STRING as string;
+  const bareRate = await bareBlobPutRate(conn, 15);
+  const blobStreams = Number(process.env.BENCH_BLOB_STREAMS ?? Math.ceil(bareRate * 2 * 1.25));
+  const blob = await workerStep(root, blobStreams, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: conn, RECORDINGS_CONTAINER: 'benchrec' }, 'blob');
+  rows.push(blob);
+  await azurite.stop();
+
+  const ratio = atBase && bare.cpuPct > 0 ? atBase.cpuPct / bare.cpuPct : NaN;
+  process.stdout.write('\n| run | streams | lost frames | commit lag p50 ms | p99 ms | CPU % of one core | mem/call KiB | max backlog frames | blob PUT/s |\n|---|---|---|---|---|---|---|---|---|\n');
+  for (const r of rows) {
+    const puts = (r as { puts?: number }).puts;
+    process.stdout.write(`| ${r.label} | ${r.streams} | ${r.label === 'bare' ? '-' : r.lost} | ${fmt(r.lagP50)} | ${fmt(r.lagP99)} | ${fmt(r.cpuPct)} | ${fmt(r.memPerCallKiB, 1)} | ${r.maxBacklog} | ${fmt(puts)} |\n`);
+  }
+  process.stdout.write(`\n(a) most streams with 0 lost frames and commit lag p99 <= 2 s: ${best} (target >= 4000)\n`);
+  process.stdout.write(`    CPU per stream at ${baseN} streams, worker / bare baseline: ${fmt(ratio, 2)}x (target <= 2x)\n`);
+  process.stdout.write(`    memory per active call at ${atBase?.streams ?? '-'} streams: ${fmt(atBase?.memPerCallKiB, 1)} KiB (target <= 256)\n`);
+  process.stdout.write(`(b) bare Blob SDK PUT/s (64 KB, 64 in flight): ${fmt(bareRate)}; worker PUT/s at ${blobStreams} streams: ${fmt(blob.puts)}; ratio ${fmt((blob.puts ?? NaN) / bareRate, 2)} (target >= 0.9)\n`);
+  await rm(root, { recursive: true, force: true });
+}
+
+const mode = process.argv[2];
+if (mode === '--loadgen') {
+  process.once('message', (spec) => {
+    void runLoad(spec as LoadSpec).then((r) => process.send?.(r));
+  });
+} else if (mode === '--bare-server') {
+  void bareServer(process.argv[3] ?? join(tmpdir(), 'bare-bench'));
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench:ingest failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
