@@ -44,6 +44,10 @@ export async function runDefaultScenarios(stack: RunningStack, options: Scenario
     say('simulator not running: no simulated calls');
     return [];
   }
+  if (!stack.urls.host) {
+    say('local host (the recorder) not running: no simulated calls (nobody would answer them)');
+    return [];
+  }
   const caFile = stack.certs.certFile;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const listed = await requestJson(`${sim}/_sim/scenarios`, { caFile, timeoutMs });
