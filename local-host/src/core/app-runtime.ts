@@ -44,6 +44,7 @@ export class AppRuntime {
         },
         getProgrammingModel: () => this.#model,
         log: (level, category, message) => {
+          this.hooks.runLogHooks({ level, category, message, hookData: {}, appHookData: this.hooks.appHookData });
           if (level === 'error' || level === 'critical') this.#log.error(message, { category });
           else if (level === 'warning') this.#log.warn(message, { category });
           else this.#log.debug(message, { category, level });

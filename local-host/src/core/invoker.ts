@@ -34,6 +34,13 @@ export interface InvokeOptions {
   traceParent?: string;
 }
 
+interface LogEntry {
+  level: RpcLogLevel;
+  category: RpcLogCategory;
+  message: string;
+  invocationContext: unknown;
+}
+
 export class ReadOnlyError extends TypeError {
   constructor(name: string) {
     super(`Cannot assign to read only property '${name}'`);
@@ -68,18 +75,20 @@ export class Invoker {
       retryContext: null,
     };
     const log = this.#deps.log.child({ functionName: fn.info.name, invocationId });
+    const current: { context?: unknown } = {};
     const coreCtx: CoreInvocationContext = {
       invocationId,
       request: rpcRequest,
       metadata: fn.metadata,
       state: undefined,
-      log: (level, category, message) => this.#emit(log, level, category, message, coreCtx.state),
+      log: (level, category, message) => this.#emit(log, { level, category, message, invocationContext: current.context }, coreCtx.state),
     };
 
     const started = process.hrtime.bigint();
     log.debug('invocation started');
     const invocModel = await model.getInvocationModel(coreCtx);
     const { context, inputs: initialInputs } = await invocModel.getArguments();
+    current.context = context;
     const hookData: Record<string, unknown> = {};
     const appHookData = hooks.appHookData;
     const preCtx = readOnlyHookContext(hookData, appHookData, context, {
@@ -111,8 +120,9 @@ export class Invoker {
     return { returnValue: response.returnValue ?? null, outputData };
   }
 
-  #emit(log: JsonLogger, level: RpcLogLevel, category: RpcLogCategory, message: string, state: InvocationState | undefined): void {
-    this.#deps.hooks.runLogHooks({ level, category, message, hookData: {}, appHookData: this.#deps.hooks.appHookData });
+  #emit(log: JsonLogger, entry: LogEntry, state: InvocationState | undefined): void {
+    const { level, category, message } = entry;
+    this.#deps.hooks.runLogHooks({ ...entry, hookData: {}, appHookData: this.#deps.hooks.appHookData });
     const fields = { category, ...(state ? { state } : {}) };
     switch (level) {
       case 'error':

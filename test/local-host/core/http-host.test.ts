@@ -153,9 +153,15 @@ describe('local-host HTTP triggers', () => {
     expect(await (await fetch(url('/api/settings'))).json()).toEqual({ greeting: 'hello from local.settings.json' });
   });
 
-  it('ran appStart and preInvocation hooks and the runOnStartup timer', async () => {
-    const state = (await (await fetch(url('/api/state'))).json()) as { appStarted: boolean; preInvocations: number; startupRuns: unknown[] };
+  it('ran appStart, preInvocation and log hooks and the runOnStartup timer', async () => {
+    const state = (await (await fetch(url('/api/state'))).json()) as {
+      appStarted: boolean;
+      preInvocations: number;
+      startupRuns: unknown[];
+      logHook: unknown;
+    };
     expect(state.appStarted).toBe(true);
+    expect(state.logHook).toEqual({ level: 'information', functionName: 'hello' });
     expect(state.preInvocations).toBeGreaterThan(5);
     expect(state.startupRuns).toEqual([{ isPastDue: false }]);
   });
