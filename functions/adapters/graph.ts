@@ -4,7 +4,7 @@
  * use and kept (tokens are cached by the credential and here until shortly before expiry).
  */
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { Client, GraphError, ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import {
   answerBodySchema, callSchema, commsOperationSchema, rejectBodySchema, updateRecordingStatusBodySchema,
   type AnswerBody, type Call, type CommsOperation, type RejectBody, type UpdateRecordingStatusBody,
@@ -103,13 +103,22 @@ export class GraphCallsClient {
     const request = this.clientFor(tenantId)
       .api(path)
       .middlewareOptions([new RetryHandlerOptions(0, 0)])
+      .responseType(ResponseType.TEXT)
       .option('signal', AbortSignal.timeout(this.options.requestTimeoutMs));
+    let text: unknown;
     try {
-      if (method === 'GET') return await request.get();
-      if (method === 'DELETE') return await request.delete();
-      return await request.post(body ?? {});
+      if (method === 'GET') text = await request.get();
+      else if (method === 'DELETE') text = await request.delete();
+      else text = await request.post(body ?? {});
     } catch (err) {
       throw toGraphCallError(err, `${method} ${path}`);
+    }
+    // 202/204 answers carry no body (sometimes still labelled application/json): read text, parse when present.
+    if (typeof text !== 'string' || text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new GraphCallError(`${method} ${path}: response body is not JSON`, 502, 'badJson');
     }
   }
 
