@@ -166,6 +166,13 @@ describe('local-host HTTP triggers', () => {
     expect(state.startupRuns).toEqual([{ isPastDue: false }]);
   });
 
+  it('lets preInvocation hooks replace the handler and postInvocation hooks replace an error', async () => {
+    expect(await (await fetch(url('/api/hookReplaced'))).text()).toBe('replaced by preInvocation');
+    const recovered = await fetch(url('/api/hookRecovered'));
+    expect(recovered.status).toBe(299);
+    expect(await recovered.text()).toBe('recovered from: error');
+  });
+
   it('protects the admin API with the master key and runs a timer on demand', async () => {
     expect((await fetch(url('/admin/functions'))).status).toBe(401);
     const list = await fetch(url('/admin/functions'), { headers: { 'x-functions-key': keys.master } });
