@@ -1,6 +1,7 @@
 // Assembles the simulator: TLS server, key rings, login + APS + Graph + control routes, call engine, notifier.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { SimConfig } from './config.js';
 import { loadOrCreateTls } from './tls.js';
 import { createLogger, type Logger } from './log.js';
@@ -54,6 +55,8 @@ export async function startSimulator(config: SimConfig, options: SimulatorOption
   const base = (): string => baseUrl;
   let faults: Faults = {};
   const clock = new SimClock(config.clockScale);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const notifier = new Notifier((f) => callbackToken(callbackSigner, config.botAppId, config.tenantId, f), log, { ...DEFAULT_DELIVERY, ...options.delivery });
   const records = new CallRecordStore();
   const subscriptions = new SubscriptionStore(log, config.tenantId);
@@ -71,7 +74,15 @@ export async function startSimulator(config: SimConfig, options: SimulatorOption
     ...(options.answerDeadlineMs ? { answerDeadlineMs: options.answerDeadlineMs } : {}),
   });
   const routes = [
-    ...controlRoutes({ engine, clock, callbackRing, loginRing, getFaults: () => faults, setFaults: (f) => (faults = f) }),
+    ...controlRoutes({
+      engine, clock, callbackRing, loginRing, getFaults: () => faults, setFaults: (f) => (faults = f),
+      mediaStats: () => media.stats?.() ?? null,
+      loopDelay: () => {
+        const r = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+        loop.reset();
+        return r;
+      },
+    }),
     ...apsRoutes(callbackRing, base),
     ...graphRoutes({ ring: loginRing, issuer: () => `${baseUrl}/${config.tenantId}/`, tenantId: config.tenantId, engine, records, subscriptions, baseUrl: base }),
     ...loginRoutes({ baseUrl: base, tenantId: config.tenantId, botAppId: config.botAppId, botAppSecret: config.botAppSecret, ring: loginRing, signer: loginSigner, users: loadDevUsers(process.env.SIM_USERS_JSON) }),
@@ -100,6 +111,7 @@ export async function startSimulator(config: SimConfig, options: SimulatorOption
       await Promise.race([notifier.drain(), new Promise((r) => setTimeout(r, 3000))]);
       notifier.close();
       clock.stop();
+      loop.disable();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -18,6 +18,9 @@ export interface ControlDeps {
   callbackRing: KeyRing;
   loginRing: KeyRing;
   getFaults: () => Faults;
+  mediaStats: () => unknown;
+  /** Event-loop delay percentiles since the last call (ms). */
+  loopDelay: () => { p50: number; p99: number; max: number };
   setFaults: (f: Faults) => void;
 }
 
@@ -80,6 +83,16 @@ export function controlRoutes(d: ControlDeps): Route[] {
       await d.engine.endConversation(c, c.scenario.endResult ?? defaultEnd(c), 'ended via control API');
       return { status: 200, body: summary(c) };
     } },
+    { method: 'GET', path: '/_sim/stats', handler: () => ({
+      status: 200,
+      body: {
+        conversations: d.engine.conversations.size,
+        activeConversations: [...d.engine.conversations.values()].filter((c) => c.state !== 'ended').length,
+        media: d.mediaStats(),
+        eventLoopDelayMs: d.loopDelay(),
+        memoryRssMb: Math.round(process.memoryUsage().rss / 1048576),
+      },
+    }) },
     { method: 'GET', path: '/_sim/faults', handler: () => ({ status: 200, body: d.getFaults() }) },
     { method: 'POST', path: '/_sim/faults', handler: (req) => {
       const f = parseJson(req, faultsSchema.strict());

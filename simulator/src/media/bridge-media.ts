@@ -36,6 +36,8 @@ export interface BridgeMediaOptions {
 export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): MediaHooks {
   const active = new Map<string, Active>();
   let ticker: NodeJS.Timeout | undefined;
+  let framesGenerated = 0;
+  let maxLagMs = 0;
 
   const ensureTicker = (): void => {
     if (ticker || active.size === 0) return;
@@ -53,7 +55,11 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
       if (!a.session || !a.plan || a.session.isStopped()) continue;
       const due = a.pacing === 'realtime' ? Math.floor((now - a.startReal) / FRAME_MS) + 1 : a.next + Math.max(0, FAST_WINDOW_FRAMES - a.session.unsentFrames());
       const until = Math.min(due, a.maxFrames);
-      while (a.next < until) generate(a, a.next++);
+      if (a.pacing === 'realtime' && a.next < until) maxLagMs = Math.max(maxLagMs, now - (a.startReal + a.next * FRAME_MS));
+      while (a.next < until) {
+        generate(a, a.next++);
+        framesGenerated++;
+      }
     }
   }
 
@@ -132,6 +138,16 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
         ackedFrames: a.session?.ackedFrames ?? 0,
         ...(a.error ?? a.session?.lastError ? { error: a.error ?? a.session?.lastError } : {}),
       };
+    },
+    stats() {
+      const out = {
+        activeSessions: active.size,
+        framesGenerated,
+        maxLagMs,
+        unsentFrames: [...active.values()].reduce((n, a) => n + (a.session?.unsentFrames() ?? 0), 0),
+      };
+      maxLagMs = 0;
+      return out;
     },
     drop(legId) {
       active.get(legId)?.session?.kill('bridge connection dropped (worker killed)');

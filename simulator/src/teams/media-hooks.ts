@@ -30,6 +30,17 @@ export interface MediaHooks {
   stop(legId: string): Promise<MediaSummary | undefined>;
   /** Drops the bridge connection without replay (worker killed). */
   drop(legId: string): void;
+  /** Pacing figures for capacity measurements. */
+  stats?(): MediaStats;
+}
+
+export interface MediaStats {
+  activeSessions: number;
+  framesGenerated: number;
+  /** Worst lateness of real-time frame generation since the last stats() call (ms). */
+  maxLagMs: number;
+  /** Frames waiting to be sent across sessions (credit or connection). */
+  unsentFrames: number;
 }
 
 export const noMedia: MediaHooks = {
