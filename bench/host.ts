@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as df from 'durable-functions';
-import { applyOutcome, type OrchestrationTriggerPayload, prepareEpisode, takeBatch } from '../local-host/src/durable/episode.js';
+import { applyOutcome, type OrchestrationTriggerPayload, payloadObject, prepareEpisode, takeBatch } from '../local-host/src/durable/episode.js';
 import { newExecState } from '../local-host/src/durable/exec-state.js';
 import { EventType, isTerminal } from '../local-host/src/durable/history-types.js';
 import { orchestratorStateSchema } from '../local-host/src/durable/orchestrator-state.js';
@@ -169,8 +169,9 @@ async function directLifecycleMs(): Promise<number> {
   while (!isTerminal(instance.status)) {
     const prep = prepareEpisode(instance, history, takeBatch(inbox), now);
     inbox = inbox.slice(prep.consumed.length);
-    payloads.push(structuredClone(prep.payload));
-    const state = orchestratorStateSchema.parse(JSON.parse(JSON.stringify(await handler(prep.payload, new df.DummyOrchestrationContext()))));
+    const payload = payloadObject(prep, history);
+    payloads.push(structuredClone(payload));
+    const state = orchestratorStateSchema.parse(JSON.parse(JSON.stringify(await handler(payload, new df.DummyOrchestrationContext()))));
     const outcome = applyOutcome(prep, { kind: 'state', state });
     history = [...history, ...prep.newEvents, ...outcome.work.events];
     instance = outcome.instance;

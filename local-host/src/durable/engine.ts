@@ -9,7 +9,7 @@ import {
   type EpisodeResult,
   type EpisodeWork,
   iso,
-  type OrchestrationTriggerPayload,
+  payloadJson,
   prepareEpisode,
   takeBatch,
 } from './episode.js';
@@ -35,7 +35,8 @@ export class DurableEngine {
   readonly #running = new Set<string>();
   readonly #timers = new TimerHeap();
   readonly #activityQueue: ActivityItem[] = [];
-  readonly #history = new Map<string, HistoryEvent[]>();
+  /** Per instance: the stored history and each event's JSON (the payload is built from the JSON). */
+  readonly #history = new Map<string, { events: HistoryEvent[]; json: string[] }>();
   readonly #inFlight = new Set<Promise<void>>();
   #commits: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   #flushScheduled = false;
@@ -203,10 +204,11 @@ export class DurableEngine {
     });
   }
 
-  #loadHistory(instanceId: string): HistoryEvent[] {
+  #loadHistory(instanceId: string): { events: HistoryEvent[]; json: string[] } {
     let h = this.#history.get(instanceId);
     if (!h) {
-      h = this.#store.history(instanceId);
+      const events = this.#store.history(instanceId);
+      h = { events, json: events.map((e) => JSON.stringify(e)) };
       this.#history.set(instanceId, h);
     }
     return h;
@@ -225,12 +227,12 @@ export class DurableEngine {
       return;
     }
     const history = this.#loadHistory(instanceId);
-    const prep = prepareEpisode(instance, history, takeBatch(messages), now);
+    const prep = prepareEpisode(instance, history.events, takeBatch(messages), now);
     if (prep.newEvents.length === 1) {
       store.deleteInbox(prep.consumed);
       return;
     }
-    const result = await this.#invokeOrchestrator(instance, prep.payload);
+    const result = await this.#invokeOrchestrator(instance, payloadJson(prep, history.json));
     const outcome = applyOutcome(prep, result);
     const work: EpisodeWork = {
       events: [...prep.implicit.events, ...outcome.work.events],
@@ -277,7 +279,10 @@ export class DurableEngine {
     if (outcome.restartHistory || isTerminal(committed.row.status)) {
       this.#history.delete(instanceId);
     } else {
-      history.push(...prep.newEvents, ...work.events);
+      for (const e of [...prep.newEvents, ...work.events]) {
+        history.events.push(e);
+        history.json.push(JSON.stringify(e));
+      }
     }
     for (const child of work.children) this.#history.delete(child.row.instanceId);
     const nowAfter = this.#host.clock.now();
@@ -286,10 +291,10 @@ export class DurableEngine {
     this.onChange?.(instanceId);
   }
 
-  async #invokeOrchestrator(instance: InstanceRow, payload: OrchestrationTriggerPayload): Promise<EpisodeResult> {
+  async #invokeOrchestrator(instance: InstanceRow, payloadText: string): Promise<EpisodeResult> {
     let returned: RpcTypedData | null | undefined;
     try {
-      const res = await this.#host.invoke(instance.name, { triggerData: { json: JSON.stringify(payload) } });
+      const res = await this.#host.invoke(instance.name, { triggerData: { json: payloadText } });
       returned = res.returnValue;
     } catch (err) {
       const message = errorMessage(err);

@@ -41,7 +41,7 @@ export interface PreparedEpisode {
   consumed: number[];
   /** Work the host does on its own for retry chains, recorded before the orchestrator's new actions. */
   implicit: EpisodeWork;
-  /** The orchestrationTrigger payload. */
+  /** The orchestrationTrigger payload without its history (see `payloadObject` / `payloadJson`). */
   payload: OrchestrationTriggerPayload;
 }
 
@@ -133,12 +133,8 @@ export function prepareEpisode(
     newEvents.push({ ...e, Timestamp: e.Timestamp || iso(nowMs) });
     first = false;
   }
-  const history = [
-    ...oldHistory.map((e) => ({ ...e, IsPlayed: true })),
-    ...newEvents.map((e) => ({ ...e, IsPlayed: false })),
-  ];
   const payload: OrchestrationTriggerPayload = {
-    history,
+    history: [],
     input: instance.input === null ? null : (JSON.parse(instance.input) as unknown),
     instanceId: instance.instanceId,
     isReplaying: oldHistory.length > 0,
@@ -150,6 +146,26 @@ export function prepareEpisode(
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
   return { instance, state, nowMs, newEvents, consumed, implicit, payload };
+}
+
+/** The full trigger payload as an object: earlier events with IsPlayed true, this episode's with IsPlayed false. */
+export function payloadObject(prep: PreparedEpisode, oldHistory: readonly HistoryEvent[]): OrchestrationTriggerPayload {
+  return {
+    ...prep.payload,
+    history: [...oldHistory.map((e) => ({ ...e, IsPlayed: true })), ...prep.newEvents.map((e) => ({ ...e, IsPlayed: false }))],
+  };
+}
+
+/**
+ * The same payload as JSON text, built from the events' cached JSON (`oldJson[i]` = JSON of stored event i), so a long
+ * history is not re-serialized on every episode. Equal to JSON.stringify(payloadObject(...)) up to key order.
+ */
+export function payloadJson(prep: PreparedEpisode, oldJson: readonly string[]): string {
+  const parts: string[] = [];
+  for (const j of oldJson) parts.push(`{"IsPlayed":true,${j.slice(1)}`);
+  for (const e of prep.newEvents) parts.push(JSON.stringify({ IsPlayed: false, ...e }));
+  const rest = JSON.stringify({ ...prep.payload, history: undefined });
+  return `{"history":[${parts.join(',')}],${rest.slice(1)}`;
 }
 
 /** The runtime's side of `callActivityWithRetry` / `callSubOrchestratorWithRetry` (reference §10.2). */
