@@ -22,7 +22,7 @@ function cpuSeconds(pid: number): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { steps: { type: 'string', default: '25,50,100,150,200' }, window: { type: 'string', default: '10' }, warmup: { type: 'string', default: '5' } } });
-  if (!process.env.NODE_EXTRA_CA_CERTS) {
+  if (!process.env.CAPACITY_CERT_DIR) {
     // fetch (undici) reads trust at start: re-exec with our certificate trusted.
     const tls = await createSelfSigned();
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
