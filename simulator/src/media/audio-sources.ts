@@ -12,8 +12,23 @@ import type { AudioSegment } from '../teams/scenario.js';
 const run = promisify(execFile);
 const CACHE_DIR = join(tmpdir(), 'sim-speech-cache');
 
-/** Speech for `text` as 16 kHz PCM; cached on disk by voice and text. */
-export async function speak(text: string, voice = 'en-us'): Promise<Int16Array> {
+const inFlight = new Map<string, Promise<Int16Array>>();
+
+/** Speech for `text` as 16 kHz PCM; cached on disk by voice and text, and shared by concurrent calls. */
+export function speak(text: string, voice = 'en-us'): Promise<Int16Array> {
+  const key = `${voice}\u0000${text}`;
+  let p = inFlight.get(key);
+  if (!p) {
+    p = synthesize(text, voice);
+    inFlight.set(key, p);
+    // Keep a bounded number of decoded clips in memory.
+    if (inFlight.size > 200) inFlight.delete(inFlight.keys().next().value ?? key);
+    p.catch(() => inFlight.delete(key));
+  }
+  return p;
+}
+
+async function synthesize(text: string, voice: string): Promise<Int16Array> {
   await mkdir(CACHE_DIR, { recursive: true });
   const key = createHash('sha256').update(`${voice}\u0000${text}`).digest('hex').slice(0, 32);
   const raw = join(CACHE_DIR, `${key}.s16`);

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     for (const n of (values.steps ?? '').split(',').map(Number)) {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
-        const c = await client.startCall('pstn-inbound', { notificationUrl: sink.notificationUrl, durationMs: 3_600_000, media: { enabled: true, mode: 'mixed', pacing: 'realtime' } });
+        const c = await client.startCall('pstn-inbound', { notificationUrl: sink.notificationUrl, durationMs: 3_600_000, media: { enabled: true, mode: 'mixed', pacing: 'realtime', script: [] } });
         ids.push(c.id);
       }
       await new Promise((r) => setTimeout(r, Number(values.warmup) * 1000));
