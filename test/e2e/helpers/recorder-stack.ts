@@ -14,6 +14,8 @@ export const WORKER_ID = 'worker-1';
 export interface RecorderStackOptions {
   /** Extra app settings (e.g. RECORDER_WATCHDOG_INTERVAL_MS, POLICIES_JSON). */
   settings?: Record<string, string>;
+  /** Trust another notification signer (a test's own JWKS) instead of the simulator's. */
+  notificationOpenIdUrl?: string;
 }
 
 export interface SimCallState {
@@ -34,6 +36,7 @@ export interface RecorderStack {
   container: string;
   database: string;
   notificationUrl: string;
+  workerKey: string;
   simCall(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }>;
   startCall(scenario: Record<string, unknown>): Promise<{ id: string; legs: { id: string }[] }>;
   getSimCall(id: string): Promise<SimCallState>;
@@ -100,6 +103,7 @@ export async function startRecorderStack(options: RecorderStackOptions = {}): Pr
         MEDIA_WORKER_URLS: `${WORKER_ID}=${worker.url}`,
         WORKER_SHARED_KEY: workerKey,
         ...options.settings,
+        ...(options.notificationOpenIdUrl ? { GRAPH_NOTIFICATION_OPENID_URL: options.notificationOpenIdUrl } : {}),
       },
     });
     parts.push(host);
@@ -126,7 +130,7 @@ export async function startRecorderStack(options: RecorderStackOptions = {}): Pr
     };
     const blobs = blobServiceClient().getContainerClient(container);
     const stack: RecorderStack = {
-      sim, worker, host, tenantId, botAppId, container, database, notificationUrl,
+      sim, worker, host, tenantId, botAppId, container, database, notificationUrl, workerKey,
       simCall,
       startCall: async (scenario) => {
         const r = await simCall('POST', '/_sim/calls', { scenario, notificationUrl });
