@@ -321,14 +321,14 @@ export class DurableEngine {
   async #runActivity(item: ActivityItem): Promise<void> {
     const nowStart = this.#host.clock.now();
     let event: HistoryEvent;
-    const exists = this.#host
+    const fn = this.#host
       .functions()
-      .some((f) => f.name === item.name && f.trigger.type.toLowerCase() === 'activitytrigger');
-    if (!exists) {
+      .find((f) => f.name.toLowerCase() === item.name.toLowerCase() && f.trigger.type.toLowerCase() === 'activitytrigger');
+    if (!fn) {
       event = taskFailed(item, `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`, '', nowStart);
     } else {
       try {
-        const res = await this.#host.invoke(item.name, { triggerData: { json: item.input ?? 'null' } });
+        const res = await this.#host.invoke(fn.name, { triggerData: { json: item.input ?? 'null' } });
         event = {
           EventType: EventType.TaskCompleted,
           EventId: -1,

@@ -292,6 +292,10 @@ function newExecutionId(parentExecutionId: string, seq: number): string {
 
 export class UnsupportedActionError extends Error {}
 
+function actionKey(a: Action): string {
+  return `${actionTypeName[a.actionType] ?? a.actionType}:${a.functionName ?? a.externalEventName ?? ''}`;
+}
+
 export function applyOutcome(prep: PreparedEpisode, result: EpisodeResult): EpisodeOutcome {
   const { instance: before, state, nowMs } = prep;
   const work = emptyWork();
@@ -305,15 +309,22 @@ export function applyOutcome(prep: PreparedEpisode, result: EpisodeResult): Epis
 
   if (result.kind === 'state') {
     const leaves = flattenActions(result.state);
+    state.actionKeys ??= [];
     for (let i = 0; i < Math.min(state.appliedActions, leaves.length); i++) {
       const leaf = leaves[i];
       const seq = state.actionSeqs[i];
+      const known = state.actionKeys[i];
+      if (leaf && known !== undefined && known !== actionKey(leaf)) {
+        failure = `Non-Deterministic workflow detected: action ${i} was ${known} when first run and is ${actionKey(leaf)} on replay.`;
+        break;
+      }
       if (leaf?.actionType === ActionType.CreateTimer && leaf.isCanceled && seq !== undefined && seq >= 0) {
         delete state.open[String(seq)];
       }
     }
-    for (let i = state.appliedActions; i < leaves.length; i++) {
+    for (let i = state.appliedActions; i < leaves.length && failure === undefined; i++) {
       const leaf = leaves[i] as Action;
+      state.actionKeys.push(actionKey(leaf));
       try {
         const seq = applyAction(instance, state, leaf, nowMs, work);
         state.actionSeqs.push(seq);

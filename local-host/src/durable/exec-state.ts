@@ -34,6 +34,8 @@ export interface ExecState {
   nextSeq: number;
   /** For each applied action, the sequence number it got (-1 when it consumes none, e.g. waitForExternalEvent). */
   actionSeqs: number[];
+  /** For each applied action, `<ActionType>:<function or event name>`, to detect non-deterministic replays. */
+  actionKeys?: string[];
   open: Record<string, OpenTask>;
   chains: Record<string, RetryChain>;
 }

@@ -42,9 +42,10 @@ export function createDurableExtension(options: DurableExtensionOptions = {}): H
         maxConcurrentOrchestrators: settings.maxConcurrentOrchestratorFunctions,
         timerPollMs: options.timerPollMs ?? 250,
       });
-      const isOrchestrator = (name: string): boolean =>
-        h.functions().some((f) => f.name === name && f.trigger.type.toLowerCase() === 'orchestrationtrigger');
-      const mgmt = new DurableManagement(store, engine, h.clock, isOrchestrator);
+      // Function names are case-insensitive in Azure Functions; the registered spelling is used from here on.
+      const resolveOrchestrator = (name: string): string | undefined =>
+        h.functions().find((f) => f.name.toLowerCase() === name.toLowerCase() && f.trigger.type.toLowerCase() === 'orchestrationtrigger')?.name;
+      const mgmt = new DurableManagement(store, engine, h.clock, resolveOrchestrator);
       h.mountHttp(webhookPrefix, createWebhookHandler({ mgmt, hubName, baseUrl: h.baseUrl, log: h.log, nowMs: () => h.clock.now() }));
       h.mountHttp('/dashboard', createDashboardHandler({ mgmt, hubName, engine, baseUrl: h.baseUrl, log: h.log }));
       engine.start();

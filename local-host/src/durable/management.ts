@@ -51,13 +51,13 @@ export class DurableManagement {
   readonly #store: DurableStore;
   readonly #engine: DurableEngine;
   readonly #clock: Clockish;
-  readonly #isOrchestrator: (name: string) => boolean;
+  readonly #resolveOrchestrator: (name: string) => string | undefined;
 
-  constructor(store: DurableStore, engine: DurableEngine, clock: Clockish, isOrchestrator: (name: string) => boolean) {
+  constructor(store: DurableStore, engine: DurableEngine, clock: Clockish, resolveOrchestrator: (name: string) => string | undefined) {
     this.#store = store;
     this.#engine = engine;
     this.#clock = clock;
-    this.#isOrchestrator = isOrchestrator;
+    this.#resolveOrchestrator = resolveOrchestrator;
   }
 
   get(instanceId: string): InstanceRow | undefined {
@@ -73,11 +73,12 @@ export class DurableManagement {
   }
 
   /** Starts (or, for a finished id, replaces) an instance. `inputJson` is JSON text or null. */
-  start(name: string, instanceId: string | undefined, inputJson: string | null): string {
-    if (!this.#isOrchestrator(name)) {
+  start(requestedName: string, instanceId: string | undefined, inputJson: string | null): string {
+    const name = this.#resolveOrchestrator(requestedName);
+    if (name === undefined) {
       throw new OperationError(
         400,
-        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: no orchestrationTrigger function with this name is registered.`,
+        `The function '${requestedName}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: no orchestrationTrigger function with this name is registered.`,
       );
     }
     const id = instanceId ?? newInstanceId();

@@ -163,6 +163,14 @@ describe('durable patterns', () => {
     expect((await getStatus(host, id, '?returnInternalServerErrorOnFailure=true')).http).toBe(500);
   });
 
+  it('fails a non-deterministic orchestrator instead of applying a different action', async () => {
+    const id = await startOrchestration(host, 'NonDeterministic');
+    const s = await waitFor(host, id);
+    expect(s.name).toBe('nondeterministic');
+    expect(s.runtimeStatus).toBe('Failed');
+    expect(s.output).toMatch(/Non-Deterministic workflow detected: action 0 was CallActivity:sayHello .* CallActivity:double/);
+  });
+
   it('keeps events raised before the orchestrator waits, in order (FIFO per name)', async () => {
     const id = await startOrchestration(host, 'earlyEvents', 400);
     expect(await raise(host, id, 'E', '1')).toBe(202);
