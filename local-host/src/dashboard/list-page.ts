@@ -21,12 +21,26 @@ export function listQuery(f: ListFilters, limit: number): InstanceQuery {
   const status = runtimeStatuses.find((s) => s === f.status);
   if (status) q.statuses = [status];
   if (f.name) q.namePrefix = f.name;
-  const from = Date.parse(f.from);
-  if (Number.isFinite(from)) q.createdFromMs = from;
-  const to = Date.parse(f.to);
-  if (Number.isFinite(to)) q.createdToMs = to;
+  const from = parseUtc(f.from);
+  if (from !== undefined) q.createdFromMs = from;
+  const to = parseUtc(f.to);
+  if (to !== undefined) q.createdToMs = to;
   return q;
 }
+
+/** `datetime-local` values carry no zone; the dashboard shows UTC, so they are read as UTC. */
+function parseUtc(text: string): number | undefined {
+  if (!text) return undefined;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+const refreshScript = `
+const box = document.getElementById('auto');
+box.checked = localStorage.getItem('durable-dashboard-auto') === '1';
+box.addEventListener('change', () => localStorage.setItem('durable-dashboard-auto', box.checked ? '1' : '0'));
+setInterval(() => { if (box.checked) location.reload(); }, 2000);
+`;
 
 export function renderList(hubName: string, f: ListFilters, rows: readonly InstanceRow[], limit: number): string {
   const options = ['', ...runtimeStatuses]
@@ -39,6 +53,7 @@ export function renderList(hubName: string, f: ListFilters, rows: readonly Insta
   <label>Created from<input name="from" type="datetime-local" step="1" value="${esc(f.from)}"></label>
   <label>Created to<input name="to" type="datetime-local" step="1" value="${esc(f.to)}"></label>
   <button type="submit">Filter</button> <a href="/dashboard">reset</a>
+  <label><span><input type="checkbox" id="auto"> refresh every 2 s</span></label>
 </form>
 <p>${rows.length}${rows.length >= limit ? '+' : ''} instance(s), newest first (times UTC).</p>
 <table><thead><tr><th>Instance</th><th>Name</th><th>Status</th><th>Created</th><th>Last updated</th><th>Custom status</th></tr></thead><tbody>
@@ -50,5 +65,5 @@ ${rows
   )
   .join('\n')}
 </tbody></table>`;
-  return layout('Instances', hubName, body);
+  return layout('Instances', hubName, body, refreshScript);
 }
