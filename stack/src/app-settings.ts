@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { StackSecrets } from './secrets.js';
 
 export const WORKER_ID = 'worker-1';
@@ -36,4 +38,11 @@ export function appSettings(input: AppSettingsInput): Record<string, string> {
     FUNCTIONS_MASTER_KEY: secrets.functionsMasterKey,
     FUNCTIONS_HOST_KEY: secrets.functionsHostKey,
   };
+}
+
+/** Writes `settings` as a local.settings.json-format file (mode 0600: it holds secrets). */
+export async function writeSettingsFile(file: string, settings: Readonly<Record<string, string>>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const body = { IsEncrypted: false, Values: { FUNCTIONS_WORKER_RUNTIME: 'node', ...settings } };
+  await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }

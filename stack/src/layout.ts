@@ -8,6 +8,8 @@ export interface StackLayout {
   readonly certsDir: string;
   readonly secretsFile: string;
   readonly manifestSigningKeyFile: string;
+  /** The app settings the stack generated, given to the local host with `--settings`. */
+  readonly appSettingsFile: string;
   /** Stored data, git-ignored, kept between runs (`--fresh` wipes it). */
   readonly dataDir: string;
   readonly azuriteDir: string;
@@ -25,6 +27,7 @@ export function stackLayout(root: string): StackLayout {
     certsDir: join(stackDir, 'certs'),
     secretsFile: join(stackDir, 'secrets.json'),
     manifestSigningKeyFile: join(stackDir, 'manifest-signing-key.pem'),
+    appSettingsFile: join(stackDir, 'app.settings.json'),
     dataDir,
     azuriteDir: join(dataDir, 'azurite'),
     localHostDir: join(dataDir, 'local-host'),

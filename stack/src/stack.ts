@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { appSettings, COSMOS_DATABASE, notificationUrl, RECORDINGS_CONTAINER, WORKER_ID } from './app-settings.js';
+import { appSettings, COSMOS_DATABASE, notificationUrl, RECORDINGS_CONTAINER, WORKER_ID, writeSettingsFile } from './app-settings.js';
 import { stackLayout, type StackLayout } from './layout.js';
 import { startAzurite } from './parts/azurite.js';
 import { ensureCertificate, writeTrustFile, type CertificateFiles } from './parts/certs.js';
@@ -180,8 +180,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       partEnv: { ...storageEnv, ...(simulator ? simulator.env : graphEnvFor(`https://${LOOPBACK}:${simulatorPort}`)) },
       mediaWorkerUrls: worker?.env.MEDIA_WORKER_URLS ?? `${WORKER_ID}=http://${LOOPBACK}:${workerControlPort}`,
     });
+    // Given as --settings so a developer's own local.settings.json in the app folder cannot overlay the wiring.
+    await writeSettingsFile(layout.appSettingsFile, settings);
     const host = await optional('local-host', LOCAL_HOST_ENTRY, () =>
       startLocalHost({
+        settingsFile: layout.appSettingsFile,
         caFile,
         log,
         appDir: options.appDir ?? REPO_ROOT,

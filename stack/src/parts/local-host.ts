@@ -13,6 +13,11 @@ export interface LocalHostOptions extends PartOptions {
   readonly dataDir: string;
   /** App settings, passed as environment (like Azure's application settings). */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * A settings file (local.settings.json format) used instead of the app folder's `local.settings.json`, whose Values
+   * would otherwise overlay `settings`.
+   */
+  readonly settingsFile?: string;
 }
 
 /**
@@ -25,7 +30,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     {
       name: 'local-host',
       entry: LOCAL_HOST_ENTRY,
-      args: ['start', '--app', options.appDir, '--port', String(options.port), '--data', options.dataDir],
+      args: [
+        'start', '--app', options.appDir, '--port', String(options.port), '--data', options.dataDir,
+        ...(options.settingsFile ? ['--settings', options.settingsFile] : []),
+      ],
       env: { ...options.settings },
       healthPath: '/admin/host/status',
       clientEnv: (url) => ({ FUNCTIONS_HOST_URL: url, FUNCTIONS_BASE_URL: `${url}/api` }),
