@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     });
     sim.on('exit', () => reject(new Error('simulator exited')));
   });
-  const client = new SimClient({ baseUrl: url, caFile: certFile });
+  const client = new SimClient({ baseUrl: url, caFile: certFile, timeoutMs: 120_000 });
   const sink = await startSink({ baseUrl: url, caFile: certFile, tenantId: TENANT, appId: APP, secret: SECRET });
   const windowS = Number(values.window);
   console.log(`simulator ${url} (pid ${sim.pid ?? '?'}); window ${windowS}s per step; ${new Date().toISOString()}`);
@@ -53,9 +53,11 @@ async function main(): Promise<void> {
   try {
     for (const n of (values.steps ?? '').split(',').map(Number)) {
       const ids: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const c = await client.startCall('pstn-inbound', { notificationUrl: sink.notificationUrl, durationMs: 3_600_000, media: { enabled: true, mode: 'mixed', pacing: 'realtime', script: [] } });
-        ids.push(c.id);
+      const overrides = { notificationUrl: sink.notificationUrl, durationMs: 3_600_000, media: { enabled: true, mode: 'mixed', pacing: 'realtime', script: [] } };
+      // Ramp: 10 starts in flight at a time.
+      for (let i = 0; i < n; i += 10) {
+        const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => client.startCall('pstn-inbound', overrides)));
+        ids.push(...batch.map((c) => c.id));
       }
       await new Promise((r) => setTimeout(r, Number(values.warmup) * 1000));
       await client.call('GET', '/_sim/stats');
@@ -68,8 +70,8 @@ async function main(): Promise<void> {
       const cpu = ((cpuSeconds(sim.pid ?? 0) - c0) / secs) * 100;
       const st = await client.call<{ media: { maxLagMs: number }; eventLoopDelayMs: { p99: number }; memoryRssMb: number }>('GET', '/_sim/stats');
       console.log(`${String(n).padStart(5)} | ${String(n * 50).padStart(12)} | ${fps.toFixed(0).padStart(12)} | ${(fps / (n * 50)).toFixed(3)} | ${cpu.toFixed(0).padStart(9)} | ${String(Math.round(st.media.maxLagMs)).padStart(17)} | ${st.eventLoopDelayMs.p99.toFixed(1).padStart(11)} | ${st.memoryRssMb}`);
-      await Promise.all(ids.map((id) => client.call('POST', `/_sim/calls/${id}/end`)));
-      await new Promise((r) => setTimeout(r, 2000));
+      for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => client.call('POST', `/_sim/calls/${id}/end`)));
+      await new Promise((r) => setTimeout(r, 3000));
     }
   } finally {
     client.close();
