@@ -223,14 +223,17 @@ async function bareServer(dir: string): Promise<void> {
 // ---------------------------------------------------------------- orchestrator
 
 function cpuTicks(pid: number): Promise<number> {
-  return readFile(`/proc/${pid}/stat`, 'utf8').then((s) => {
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (100/s)
-  });
+  return readFile(`/proc/${pid}/stat`, 'utf8').then(
+    (s) => {
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (100/s)
+    },
+    () => NaN,
+  );
 }
 
 function rssKiB(pid: number): Promise<number> {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0), () => NaN);
 }
 
 function waitReady(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
@@ -254,7 +257,7 @@ function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     child.once('message', (m) => {
       resolve(m as LoadResult);
-      child.kill();
+      child.disconnect();
     });
     child.once('exit', (code) => reject(new Error(`loadgen exited ${code}`)));
     child.send(spec);
@@ -402,6 +405,10 @@ async function main(): Promise<void> {
   }
 
   // (b) Azurite
+  if (process.env.BENCH_SKIP_BLOB === '1') {
+    process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return;
+  }
   const azurite = await startAzurite({ dataDir: join(root, 'azurite'), log: false });
   const conn = azurite.env.BLOB_CONNECTION_STRING as string;
   const bareRate = await bareBlobPutRate(conn, 15);

@@ -34,13 +34,15 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   const signer = await Ed25519FileSigner.fromFile(config.signingKeyFile);
   const spill = new SpillJournal(config.dataDir);
   await spill.open();
-  const writer = new DurableWriter(store, spill, { primaryTimeoutMs: config.primaryTimeoutMs, maxInFlight: config.maxInFlightWrites, drainIntervalMs: 1000 }, log);
+  // A local-file sink is already on local disk: spilling to the same disk would only add fsyncs.
+  const primaryTimeoutMs = store.kind === 'file' ? Math.max(config.primaryTimeoutMs, 60_000) : config.primaryTimeoutMs;
+  const writer = new DurableWriter(store, spill, { primaryTimeoutMs, maxInFlight: config.maxInFlightWrites, drainIntervalMs: 1000 }, log);
   writer.start();
   const events = new MediaEventPoster(
     { baseUrl: config.functionsBaseUrl, sharedKey: config.sharedKey, workerId: config.workerId, maxQueued: 10_000, maxAttempts: 6, initialBackoffMs: 250, requestTimeoutMs: 5000 },
     log,
   );
-  const registry = new SessionRegistry(join(config.dataDir, 'sessions.json'), {
+  const registry = new SessionRegistry(join(config.dataDir, 'sessions'), {
     workerId: config.workerId,
     container: config.container,
     chunkDurationMs: config.chunkDurationMs,

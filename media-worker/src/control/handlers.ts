@@ -76,7 +76,7 @@ export const updateRoster: Handler = async (ctx, params, body) => {
     return { status: 200, body: { applied: false, reason: 'stale roster sequence number' } };
   }
   session.record.roster = roster;
-  await ctx.registry.persist();
+  await ctx.registry.persist(session.id);
   return { status: 200, body: { applied: true } };
 };
 

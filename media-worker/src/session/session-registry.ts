@@ -9,16 +9,20 @@ export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byCall = new Map<string, Session>();
   private readonly file: RegistryFile;
-  private readonly deps: SessionDeps;
+  private readonly deps: Omit<SessionDeps, 'persist'>;
 
-  constructor(registryPath: string, deps: Omit<SessionDeps, 'persist'>) {
-    this.file = new RegistryFile(registryPath);
-    this.deps = { ...deps, persist: () => this.persist() };
+  constructor(registryDir: string, deps: Omit<SessionDeps, 'persist'>) {
+    this.file = new RegistryFile(registryDir);
+    this.deps = deps;
   }
 
   async load(): Promise<number> {
-    for (const record of await this.file.load()) this.add(new Session(record, this.deps, false));
+    for (const record of await this.file.load()) this.add(this.session(record, false));
     return this.byId.size;
+  }
+
+  private session(record: SessionRecord, fresh: boolean): Session {
+    return new Session(record, { ...this.deps, persist: () => this.file.save(record) }, fresh);
   }
 
   private add(session: Session): void {
@@ -26,8 +30,10 @@ export class SessionRegistry {
     this.byCall.set(session.record.callId, session);
   }
 
-  persist(): Promise<void> {
-    return this.file.save(() => [...this.byId.values()].map((s) => s.record));
+  /** Writes one session's record (or all of them). */
+  async persist(sessionId?: string): Promise<void> {
+    const sessions = sessionId ? [this.byId.get(sessionId)].filter((s) => s !== undefined) : [...this.byId.values()];
+    await Promise.all(sessions.map((s) => this.file.save(s.record)));
   }
 
   /** Idempotent per callId: a second reserve returns the existing session. */
@@ -52,9 +58,9 @@ export class SessionRegistry {
       sealed: null,
       extra,
     };
-    const session = new Session(record, this.deps, true);
+    const session = this.session(record, true);
     this.add(session);
-    await this.persist();
+    await this.file.save(record);
     return { session, created: true };
   }
 

@@ -146,9 +146,11 @@ export class DurableWriter {
     })();
     if (prefix === '') {
       this.draining = run;
-      void run.finally(() => {
-        this.draining = undefined;
-      });
+      void run
+        .finally(() => {
+          this.draining = undefined;
+        })
+        .catch(() => undefined);
     }
     return run;
   }

@@ -91,7 +91,8 @@ export class SpillJournal {
   async readByName(name: string): Promise<SpillEntry | undefined> {
     await this.init();
     const file = this.index.get(name);
-    return file ? this.read(file) : undefined;
+    // It may have been drained (and removed) meanwhile.
+    return file ? this.read(file).catch(() => undefined) : undefined;
   }
 
   async entries(prefix = ''): Promise<SpillEntry[]> {
@@ -107,7 +108,7 @@ export class SpillJournal {
   async remove(name: string): Promise<void> {
     const file = this.index.get(name);
     if (!file) return;
-    await rm(join(this.dir, file), { force: true });
     this.index.delete(name);
+    await rm(join(this.dir, file), { force: true });
   }
 }
