@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadHostJson, loadLocalSettings, routePrefixOf, type HostJson } from './config/app-config.js';
+import { applyHostJsonOverrides, functionTimeoutMs, loadHostJson, loadLocalSettings, routePrefixOf, type HostJson } from './config/app-config.js';
 import { loadHostKeys, type HostKeys } from './config/keys.js';
 import { AppRuntime } from './core/app-runtime.js';
 import { localHostVersion } from './core/core-module.js';
@@ -55,10 +55,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const startedAtMs = Date.now();
   const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
   const appDir = path.resolve(options.appDir);
-  const hostJson: HostJson = await loadHostJson(appDir);
   const localSettings = await loadLocalSettings(options.settingsFile ?? path.join(appDir, 'local.settings.json'));
   for (const [name, value] of Object.entries(localSettings.Values ?? {})) process.env[name] = value;
   const settings: Readonly<Record<string, string | undefined>> = { ...process.env };
+  const hostJson: HostJson = applyHostJsonOverrides(await loadHostJson(appDir), settings);
+  const timeoutMs = functionTimeoutMs(hostJson);
   const log = createJsonLogger({ level: options.logLevel ?? parseLogLevel(settings.LOCAL_HOST_LOG_LEVEL, 'info'), fields: { host: 'local-host' } });
   const dataDir = path.resolve(options.dataDir ?? path.join(appDir, '.data', 'local-host'));
   await mkdir(dataDir, { recursive: true });
@@ -78,7 +79,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const loaded = await runtime.load(appDir);
   const functions = runtime.registry.infos();
   const invoke = (name: string, request: InvocationRequest, invokeOptions?: InvokeOptions): Promise<InvocationResult> =>
-    runtime.invoke(name, request, invokeOptions);
+    withFunctionTimeout(runtime.invoke(name, request, invokeOptions), name, timeoutMs, hostJson);
 
   const problems: FunctionProblem[] = [...checkBindings(functions, extensions)];
   const routeTable: RouteTable = buildRouteTable(functions, settings);
@@ -167,6 +168,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return stopping;
   };
   return { baseUrl, keys, functions, problems, services, stop };
+}
+
+/**
+ * host.json functionTimeout: the invocation fails with the host's message once the limit passes. The handler cannot
+ * be cancelled in-process and keeps running (the real host would restart the worker).
+ */
+function withFunctionTimeout<T>(invocation: Promise<T>, name: string, timeoutMs: number | undefined, hostJson: HostJson): Promise<T> {
+  if (timeoutMs === undefined) return invocation;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = String((hostJson as { functionTimeout?: unknown }).functionTimeout);
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timeout value of ${limit} exceeded by function 'Functions.${name}'.`)), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
 }
 
 function positiveInt(text: string | undefined): number | undefined {

@@ -81,3 +81,43 @@ export function resolveSettingReferences(value: string, settings: Readonly<Recor
     return resolved;
   });
 }
+
+/**
+ * Applies `AzureFunctionsJobHost__a__b` settings over host.json (the real host's override convention), e.g.
+ * `AzureFunctionsJobHost__functionTimeout=00:00:30` or `AzureFunctionsJobHost__extensions__durableTask__hubName=X`.
+ * Existing keys are matched case-insensitively; "true"/"false" and plain numbers become booleans and numbers.
+ */
+export function applyHostJsonOverrides(hostJson: HostJson, settings: Readonly<Record<string, string | undefined>>): HostJson {
+  const result = structuredClone(hostJson) as Record<string, unknown>;
+  const prefix = 'azurefunctionsjobhost__';
+  for (const [name, raw] of Object.entries(settings)) {
+    if (raw === undefined || !name.toLowerCase().startsWith(prefix)) continue;
+    const path = name.slice(prefix.length).split('__').filter(Boolean);
+    if (path.length === 0) continue;
+    let node = result;
+    for (let i = 0; i < path.length; i++) {
+      const wanted = path[i] as string;
+      const key = Object.keys(node).find((k) => k.toLowerCase() === wanted.toLowerCase()) ?? wanted;
+      if (i === path.length - 1) {
+        node[key] = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+      } else {
+        const child = node[key];
+        if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
+        node = node[key] as Record<string, unknown>;
+      }
+    }
+  }
+  return result as HostJson;
+}
+
+/** host.json `functionTimeout` ("hh:mm:ss", "d.hh:mm:ss"; "-1" or absent = no limit) in milliseconds. */
+export function functionTimeoutMs(hostJson: HostJson): number | undefined {
+  const raw = (hostJson as { functionTimeout?: unknown }).functionTimeout;
+  if (raw === undefined || raw === null || raw === '-1' || raw === -1) return undefined;
+  const m = typeof raw === 'string' ? /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(raw.trim()) : null;
+  if (!m) throw new Error(`host.json functionTimeout "${String(raw)}" is not a TimeSpan like "00:05:00" (or "-1").`);
+  const [, d = '0', h = '0', min = '0', s = '0'] = m;
+  const ms = (((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60 + Number(s)) * 1000;
+  if (ms <= 0) throw new Error('host.json functionTimeout must be positive (or "-1" for no limit).');
+  return ms;
+}

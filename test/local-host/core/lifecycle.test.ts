@@ -32,6 +32,7 @@ describe('local-host in development mode', () => {
     const h = await startHostProcess(['--app', fixtureApp, '--data', dataDir, '--no-durable'], {
       AZURE_FUNCTIONS_ENVIRONMENT: 'Development',
       LOCAL_HOST_MAX_BODY_BYTES: '1024',
+      AzureFunctionsJobHost__functionTimeout: '00:00:05',
     });
     hosts.push(h);
     const boom = await fetch(`${h.baseUrl}/api/boom`);
@@ -41,6 +42,13 @@ describe('local-host in development mode', () => {
     expect(big.status).toBe(413);
     const small = await fetch(`${h.baseUrl}/api/echo`, { method: 'POST', body: Buffer.alloc(1000, 1) });
     expect((await small.arrayBuffer()).byteLength).toBe(1000);
+  });
+
+  it('fails an invocation that outlives functionTimeout (set through AzureFunctionsJobHost__functionTimeout)', async () => {
+    const h = hosts[hosts.length - 1] as HostProcess;
+    const res = await fetch(`${h.baseUrl}/api/never`);
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { message: string }).message).toBe("Timeout value of 00:00:05 exceeded by function 'Functions.never'.");
   });
 });
 

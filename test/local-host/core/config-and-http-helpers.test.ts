@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { globBase, globToRegExp } from '../../../local-host/src/core/glob.js';
 import { serializeCookie, toRpcHttpTrigger } from '../../../local-host/src/http/rpc-http.js';
 import { authorise, normaliseAuthLevel, type HostKeys } from '../../../local-host/src/config/keys.js';
+import { applyHostJsonOverrides, functionTimeoutMs } from '../../../local-host/src/config/app-config.js';
 
 describe('entry point globs', () => {
   it('matches *, ** and {a,b}', () => {
@@ -62,5 +63,22 @@ describe('auth levels', () => {
     expect(authorise('admin', 'master', keys, [])).toBe(true);
     expect(normaliseAuthLevel('Function')).toBe('function');
     expect(normaliseAuthLevel('system')).toBe('admin');
+  });
+});
+
+describe('host.json overrides and functionTimeout', () => {
+  it('applies AzureFunctionsJobHost__ settings case-insensitively', () => {
+    const hostJson = { version: '2.0', extensions: { durableTask: { hubName: 'A' } }, functionTimeout: '00:05:00' };
+    const out = applyHostJsonOverrides(hostJson, {
+      AzureFunctionsJobHost__extensions__DURABLETASK__hubName: 'B',
+      azurefunctionsjobhost__extensions__http__routePrefix: 'x',
+      AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions: '4',
+      OTHER: 'ignored',
+    });
+    expect(out.extensions).toEqual({ durableTask: { hubName: 'B', maxConcurrentActivityFunctions: 4 }, http: { routePrefix: 'x' } });
+    expect(hostJson.extensions.durableTask.hubName).toBe('A');
+    expect(functionTimeoutMs(out)).toBe(300_000);
+    expect(functionTimeoutMs({ functionTimeout: '-1' } as never)).toBeUndefined();
+    expect(() => functionTimeoutMs({ functionTimeout: 'soon' } as never)).toThrow(/TimeSpan/);
   });
 });
