@@ -319,6 +319,8 @@ export class DurableEngine {
   }
 
   async #runActivity(item: ActivityItem): Promise<void> {
+    // Terminated or purged meanwhile: the work item is gone, so the activity must not run (no side effects).
+    if (!this.#store.getActivity(item.id)) return;
     const nowStart = this.#host.clock.now();
     let event: HistoryEvent;
     const fn = this.#host

@@ -54,7 +54,10 @@ export async function startHostProcess(dataDir = newDataDir(), env: Record<strin
   });
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    // A host that does not exit on SIGTERM within 15 s is killed, so afterAll never leaves a process behind.
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(force);
   };
   return {
     baseUrl,

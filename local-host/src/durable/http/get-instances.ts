@@ -76,7 +76,7 @@ export function listInstances(ctx: ApiContext): void {
   const page = rows.slice(0, top);
   const last = page[page.length - 1];
   const next = rows.length > top && last ? encodeToken(last.createdMs, last.instanceId) : '';
-  const showInput = boolQuery(ctx.url, 'showInput', false);
+  const showInput = boolQuery(ctx.url, 'showInput', true);
   const body = page.map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
   sendJson(ctx.res, 200, body, { 'x-ms-continuation-token': next });
 }
