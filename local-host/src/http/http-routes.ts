@@ -45,6 +45,8 @@ export function buildRouteTable(functions: readonly FunctionInfo[], settings: Re
         : undefined;
       const entry: HttpRoute = { fn, route, authLevel: normaliseAuthLevel(fn.trigger.authLevel) };
       if (methods) entry.methods = methods;
+      const clash = routes.find((r) => sameTemplate(r.route, route) && overlaps(r.methods, methods));
+      if (clash) throw new Error(`route "${route.template}" is already served by "${clash.fn.name}" for the same method(s).`);
       routes.push(entry);
     } catch (err) {
       problems.push({ functionName: fn.name, message: (err as Error).message });
@@ -65,4 +67,15 @@ export function lookupRoute(table: RouteTable, method: string, pathSegments: rea
     for (const m of route.methods) allowed.add(m);
   }
   return allowed.size > 0 ? { kind: 'method-not-allowed', allowed: [...allowed].sort() } : { kind: 'none' };
+}
+
+function sameTemplate(a: RouteTemplate, b: RouteTemplate): boolean {
+  const norm = (t: RouteTemplate): string => t.template.replace(/^\/+|\/+$/g, '').toLowerCase();
+  return norm(a) === norm(b);
+}
+
+function overlaps(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (!a || !b) return true;
+  for (const m of a) if (b.has(m)) return true;
+  return false;
 }

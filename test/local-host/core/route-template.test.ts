@@ -6,6 +6,8 @@ import {
   RouteTemplateError,
   splitPath,
 } from '../../../local-host/src/http/route-template.js';
+import { buildRouteTable, lookupRoute } from '../../../local-host/src/http/http-routes.js';
+import type { FunctionInfo } from '../../../local-host/src/runtime/extension.js';
 
 const match = (template: string, path: string): Record<string, string> | undefined =>
   matchRoute(parseRouteTemplate(template), splitPath(path) ?? []);
@@ -69,5 +71,24 @@ describe('route templates', () => {
 
   it('refuses invalid percent-encoding in paths', () => {
     expect(splitPath('/a/%E0%A4%A')).toBeUndefined();
+  });
+});
+
+describe('route table', () => {
+  const fn = (name: string, route: string, methods: string[]): FunctionInfo => {
+    const trigger = { name: 'req', type: 'httpTrigger', direction: 'in' as const, route, methods, authLevel: 'anonymous' };
+    return { name, trigger, bindings: [trigger] };
+  };
+
+  it('reports a second function on the same route and method, and resolves %settings% in routes', () => {
+    const table = buildRouteTable(
+      [fn('a', 'calls/{id}', ['GET']), fn('b', 'Calls/{id}/', ['GET', 'POST']), fn('c', 'calls/{id}', ['DELETE']), fn('d', '%BASE%/x', ['GET'])],
+      { BASE: 'root' },
+    );
+    expect(table.problems).toEqual([{ functionName: 'b', message: expect.stringMatching(/already served by "a"/) }]);
+    expect(table.routes.map((r) => r.fn.name).sort()).toEqual(['a', 'c', 'd']);
+    const found = lookupRoute(table, 'GET', ['root', 'x']);
+    expect(found.kind === 'match' && found.route.fn.name).toBe('d');
+    expect(lookupRoute(table, 'PUT', ['calls', '1'])).toEqual({ kind: 'method-not-allowed', allowed: ['DELETE', 'GET'] });
   });
 });
