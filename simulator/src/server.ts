@@ -88,7 +88,9 @@ export async function startSimulator(config: SimConfig, options: SimulatorOption
     ...loginRoutes({ baseUrl: base, tenantId: config.tenantId, botAppId: config.botAppId, botAppSecret: config.botAppSecret, ring: loginRing, signer: loginSigner, users: loadDevUsers(process.env.SIM_USERS_JSON) }),
   ];
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, createRequestListener(routes, log));
-  server.keepAliveTimeout = 5000;
+  // Longer than clients' idle keep-alive sockets, so a reused socket is not reset under them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -31,6 +31,8 @@ export interface EngineDeps {
   writeGroundTruth: (c: Conversation, leg: Leg, media: MediaSummary | undefined) => Promise<string>;
   onConversationEnded?: (c: Conversation) => void;
   answerDeadlineMs?: number;
+  /** Ended conversations are forgotten after this long (real ms; default 1 h) so long load runs stay bounded. */
+  retainEndedMs?: number;
 }
 
 export interface StartOptions {
@@ -423,6 +425,11 @@ export class CallEngine {
     for (const [key, v] of c.users) if (v.call === 'connected' || v.call === 'pending') setCall(c, key, 'ended', reason);
     await Promise.all(this.liveLegs(c).map((leg) => this.endLeg(c, leg, result, reason, true)));
     this.d.onConversationEnded?.(c);
+    setTimeout(() => {
+      this.conversations.delete(c.id);
+      this.casingCounters.delete(c.id);
+      for (const leg of c.legs) this.legs.delete(leg.id);
+    }, this.d.retainEndedMs ?? 3600_000).unref();
   }
 
   /** Ends everything (server shutdown). */

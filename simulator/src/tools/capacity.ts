@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const sink = await startSink({ baseUrl: url, caFile: certFile, tenantId: TENANT, appId: APP, secret: SECRET });
   const windowS = Number(values.window);
   console.log(`simulator ${url} (pid ${sim.pid ?? '?'}); window ${windowS}s per step; ${new Date().toISOString()}`);
-  console.log('calls | expected fps | received fps | ratio | sim cpu % | max pacing lag ms | loop p99 ms | rss MB');
+  console.log('calls | expected fps | received fps | ratio | sim cpu % | cpu %/call | max pacing lag ms | loop p99 ms | rss MB');
   try {
     for (const n of (values.steps ?? '').split(',').map(Number)) {
       const ids: string[] = [];
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       const fps = (sink.framesReceived() - f0) / secs;
       const cpu = ((cpuSeconds(sim.pid ?? 0) - c0) / secs) * 100;
       const st = await client.call<{ media: { maxLagMs: number }; eventLoopDelayMs: { p99: number }; memoryRssMb: number }>('GET', '/_sim/stats');
-      console.log(`${String(n).padStart(5)} | ${String(n * 50).padStart(12)} | ${fps.toFixed(0).padStart(12)} | ${(fps / (n * 50)).toFixed(3)} | ${cpu.toFixed(0).padStart(9)} | ${String(Math.round(st.media.maxLagMs)).padStart(17)} | ${st.eventLoopDelayMs.p99.toFixed(1).padStart(11)} | ${st.memoryRssMb}`);
+      console.log(`${String(n).padStart(5)} | ${String(n * 50).padStart(12)} | ${fps.toFixed(0).padStart(12)} | ${(fps / (n * 50)).toFixed(3)} | ${cpu.toFixed(0).padStart(9)} | ${(cpu / n).toFixed(3).padStart(10)} | ${String(Math.round(st.media.maxLagMs)).padStart(17)} | ${st.eventLoopDelayMs.p99.toFixed(1).padStart(11)} | ${st.memoryRssMb}`);
       for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => client.call('POST', `/_sim/calls/${id}/end`)));
       await new Promise((r) => setTimeout(r, 3000));
     }
