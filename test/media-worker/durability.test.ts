@@ -55,6 +55,19 @@ describe('durability', () => {
     expect((await store.get(name))?.data.toString()).toBe('abc');
   });
 
+  it('the local-file store has the same write-once semantics', async () => {
+    const { FileObjectStore } = await import('../../media-worker/src/storage/file-object-store.js');
+    const { tempDir } = await import('../helpers/stack-env.js');
+    const store = new FileObjectStore(await tempDir('fs'));
+    expect(await store.putIfAbsent('a/b/00000000.pcm', Buffer.from('abc'), { metadata: { k: 'v' } })).toBe('created');
+    expect(await store.putIfAbsent('a/b/00000000.pcm', Buffer.from('abc'))).toBe('existed');
+    await expect(store.putIfAbsent('a/b/00000000.pcm', Buffer.from('xyz'))).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.get('a/b/00000000.pcm')).toEqual({ data: Buffer.from('abc'), metadata: { k: 'v' } });
+    const listed = [];
+    for await (const o of store.list('a/')) listed.push(o);
+    expect(listed).toEqual([{ name: 'a/b/00000000.pcm', metadata: { k: 'v' } }]);
+  });
+
   it('acks a chunk only once it is in Blob', async () => {
     const config = await testConfig({ MEDIA_WORKER_PRIMARY_TIMEOUT_MS: '60000' });
     const held = new HeldStore(await createObjectStore(config));

@@ -1,9 +1,26 @@
-// Local-file adapter (bench, tests): objects as files under a root; create-exclusive gives write-once semantics.
-import { link, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+// Local-file adapter (bench, tests): one file per object under a root, created exclusively ('wx'), holding
+// a u32 BE metadata length, the metadata JSON, then the data. Three file operations per object.
+import { mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ConflictError, type ObjectStore, type PutOptions, type PutOutcome, type StoredObjectInfo } from './object-store.js';
 
-const META_SUFFIX = '.meta.json';
+function encode(data: Buffer, metadata: Record<string, string>): Buffer[] {
+  const meta = Buffer.from(JSON.stringify(metadata), 'utf8');
+  const len = Buffer.allocUnsafe(4);
+  len.writeUInt32BE(meta.length, 0);
+  return [len, meta, data];
+}
+
+function decode(file: Buffer): { data: Buffer; metadata: Record<string, string> } | undefined {
+  if (file.length < 4) return undefined;
+  const n = file.readUInt32BE(0);
+  if (4 + n > file.length) return undefined;
+  try {
+    return { metadata: JSON.parse(file.toString('utf8', 4, 4 + n)) as Record<string, string>, data: file.subarray(4 + n) };
+  } catch {
+    return undefined;
+  }
+}
 
 export class FileObjectStore implements ObjectStore {
   readonly kind = 'file';
@@ -15,7 +32,7 @@ export class FileObjectStore implements ObjectStore {
   ) {}
 
   private path(name: string): string {
-    if (name.includes('..')) throw new Error('object name must not contain ..');
+    if (name.split('/').some((p) => p === '..')) throw new Error('object name must not contain ..');
     return join(this.root, ...name.split('/'));
   }
 
@@ -28,35 +45,33 @@ export class FileObjectStore implements ObjectStore {
   async putIfAbsent(name: string, data: Buffer, options: PutOptions = {}): Promise<PutOutcome> {
     const path = this.path(name);
     await this.ensureDir(dirname(path));
-    // Metadata first (it is overwritten harmlessly on retry), then the data file with an exclusive create via rename.
-    if (options.metadata) await writeFile(path + META_SUFFIX, JSON.stringify(options.metadata));
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const fh = await open(tmp, 'wx');
+    const parts = encode(data, options.metadata ?? {});
+    let fh;
     try {
-      await fh.writeFile(data);
+      fh = await open(path, 'wx'); // exclusive create: a retry finds the file
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const existing = decode(await readFile(path));
+      if (existing?.data.equals(data)) return 'existed';
+      const expected = parts.reduce((n, p) => n + p.length, 0);
+      if (!existing || (await readFile(path)).length < expected) {
+        await writeFile(path, Buffer.concat(parts)); // a torn write from a crash: complete it
+        return 'created';
+      }
+      throw new ConflictError(name);
+    }
+    try {
+      await fh.writev(parts);
       if (this.options.fsync) await fh.sync();
     } finally {
       await fh.close();
     }
-    try {
-      await link(tmp, path); // atomic create-if-absent
-      return 'created';
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const existing = await readFile(path);
-      if (existing.equals(data)) return 'existed';
-      throw new ConflictError(name);
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    return 'created';
   }
 
   async get(name: string): Promise<{ data: Buffer; metadata: Record<string, string> } | undefined> {
-    const path = this.path(name);
-    const data = await readFile(path).catch(() => undefined);
-    if (!data) return undefined;
-    const meta = await readFile(path + META_SUFFIX, 'utf8').catch(() => '{}');
-    return { data, metadata: JSON.parse(meta) as Record<string, string> };
+    const file = await readFile(this.path(name)).catch(() => undefined);
+    return file ? decode(file) : undefined;
   }
 
   async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
@@ -66,7 +81,7 @@ export class FileObjectStore implements ObjectStore {
       for (const e of entries) {
         const p = join(dir, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (!e.name.endsWith(META_SUFFIX) && !e.name.endsWith('.tmp')) names.push(relative(this.root, p).split(sep).join('/'));
+        else names.push(relative(this.root, p).split(sep).join('/'));
       }
     };
     const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
@@ -74,12 +89,13 @@ export class FileObjectStore implements ObjectStore {
     names.sort();
     for (const name of names) {
       if (!name.startsWith(prefix)) continue;
-      const meta = await readFile(this.path(name) + META_SUFFIX, 'utf8').catch(() => '{}');
-      yield { name, metadata: JSON.parse(meta) as Record<string, string> };
+      const obj = await this.get(name);
+      if (obj) yield { name, metadata: obj.metadata };
     }
   }
 
   async overwriteForTest(name: string, data: Buffer): Promise<void> {
-    await writeFile(this.path(name), data);
+    const obj = await this.get(name);
+    await writeFile(this.path(name), Buffer.concat(encode(data, obj?.metadata ?? {})));
   }
 }
