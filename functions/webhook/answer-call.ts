@@ -3,6 +3,7 @@
  * resolve the policy, reserve a media-worker session, answer with the worker's media config and the per-call
  * callback URI. On failure: release the session, reject the call, and report the failure (the orchestration records it).
  */
+import { performance } from 'node:perf_hooks';
 import type { Call } from '../../contracts/graph/index.js';
 import type { GraphCallsClient } from '../adapters/graph.js';
 import type { WorkerClient } from '../adapters/worker.js';
@@ -59,6 +60,7 @@ export class AnswerService {
       return { ...base, outcome: 'declined', reason: `policy ${policy.source} does not record`, workerId: null, sessionId: null };
     }
 
+    const t0 = performance.now();
     let reserved: { workerId: string; sessionId: string; blob: string } | null = null;
     const errors: string[] = [];
     const candidates = this.deps.registry.ranked().slice(0, this.deps.maxWorkerAttempts ?? 2);
@@ -88,6 +90,7 @@ export class AnswerService {
       return { ...base, outcome: 'failed', reason, workerId: null, sessionId: null };
     }
 
+    const t1 = performance.now();
     try {
       await this.deps.graph.answer(tenantId, callId, {
         callbackUri: this.callbackUriFor(reserved.workerId, callId),
@@ -103,7 +106,11 @@ export class AnswerService {
     }
     const answeredAt = new Date();
     const answerLatencyMs = answeredAt.getTime() - receivedAt.getTime();
-    clog.info('call answered', { workerId: reserved.workerId, sessionId: reserved.sessionId, answerLatencyMs, policySource: policy.source });
+    const t2 = performance.now();
+    clog.info('call answered', {
+      workerId: reserved.workerId, sessionId: reserved.sessionId, answerLatencyMs, policySource: policy.source,
+      reserveMs: Math.round(t1 - t0), graphAnswerMs: Math.round(t2 - t1),
+    });
     return { ...base, outcome: 'answered', workerId: reserved.workerId, sessionId: reserved.sessionId, answeredAt: answeredAt.toISOString(), answerLatencyMs };
   }
 
