@@ -17,7 +17,7 @@ const log = process.env.TEST_STACK_LOGS === '1';
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'recorder-test-'));
   const certs = await ensureCertificate({ dir: join(tmpDir, 'certs') });
-  const caFile = await writeTrustFile(certs.certFile, join(tmpDir, 'certs', 'trust.pem'));
+  const caFile = await writeTrustFile(certs.certFile, join(tmpDir, 'certs', 'trust.pem'), process.env.NODE_EXTRA_CA_CERTS);
   process.env.NODE_EXTRA_CA_CERTS = caFile;
 
   const started: RunningPart[] = [];

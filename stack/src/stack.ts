@@ -93,7 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       await rm(layout.dataDir, { recursive: true, force: true });
     }
     const certs = await ensureCertificate({ dir: layout.certsDir });
-    const caFile = await writeTrustFile(certs.certFile, `${layout.certsDir}/trust.pem`);
+    const caFile = await writeTrustFile(certs.certFile, `${layout.certsDir}/trust.pem`, process.env.NODE_EXTRA_CA_CERTS);
     const { secrets, created } = await loadOrCreateSecrets(layout.secretsFile);
     if (created) say(`generated ${layout.secretsFile}`);
 

@@ -89,7 +89,7 @@ async function readBoth(certFile: string, keyFile: string): Promise<{ cert: stri
 export async function writeTrustFile(
   certFile: string,
   bundleFile: string,
-  existing: string | undefined = process.env.NODE_EXTRA_CA_CERTS,
+  existing: string | undefined,
 ): Promise<string> {
   if (!existing || existing === certFile || existing === bundleFile) return certFile;
   let previous: string;
