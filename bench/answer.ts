@@ -109,7 +109,7 @@ async function runBench(): Promise<void> {
   const servers: Server[] = [];
   try {
     const certs = await ensureCertificate({ dir: join(tmp, 'certs') });
-    const caFile = await writeTrustFile(certs.certFile, join(tmp, 'certs', 'trust.pem'));
+    const caFile = await writeTrustFile(certs.certFile, join(tmp, 'certs', 'trust.pem'), process.env.NODE_EXTRA_CA_CERTS);
     const tenantId = randomUUID();
     const botAppId = randomUUID();
     const botAppSecret = randomBytes(18).toString('base64url');
