@@ -17,6 +17,7 @@ import { EventType, type HistoryEvent, isTerminal } from './history-types.js';
 import { orchestratorStateSchema, type OrchestratorState } from './orchestrator-state.js';
 import type { ActivityItem, DurableStore, InstanceRow, NewInboxMessage } from './store.js';
 import { TimerHeap } from './timer-heap.js';
+import { EntityDispatcher } from './entities.js';
 
 export interface EngineOptions {
   maxConcurrentActivities: number;
@@ -48,10 +49,20 @@ export class DurableEngine {
   /** Called after every committed change to an instance (the dashboard's live view listens). */
   onChange: ((instanceId: string) => void) | undefined;
 
+  readonly entities: EntityDispatcher;
+
   constructor(store: DurableStore, host: HostServices, opts: EngineOptions) {
     this.#store = store;
     this.#host = host;
     this.#opts = opts;
+    this.entities = new EntityDispatcher({
+      store,
+      host,
+      commit: (fn) => this.#commit(fn),
+      delivered: (m) => this.#track(m.instanceId, m.visibleMs, host.clock.now()),
+      wake: () => this.#schedulePump(),
+      parseResult: (d) => typedDataToJson(d as RpcTypedData | null | undefined),
+    });
   }
 
   /** Rebuilds the in-memory queues from the store (after a restart, everything not committed is redone). */
@@ -59,6 +70,7 @@ export class DurableEngine {
     for (const a of this.#store.allActivities()) this.#activityQueue.push(a);
     const now = this.#host.clock.now();
     for (const m of this.#store.allInbox()) this.#track(m.instanceId, m.visibleMs, now);
+    this.entities.start();
     this.#schedulePump();
   }
 
@@ -139,6 +151,7 @@ export class DurableEngine {
           }),
       );
     }
+    for (const p of this.entities.pump(this.#opts.maxConcurrentOrchestrators)) this.#track2(p);
     this.#armTimer(now);
   }
 
@@ -239,6 +252,7 @@ export class DurableEngine {
       inbox: [...prep.implicit.inbox, ...outcome.work.inbox],
       activities: [...prep.implicit.activities, ...outcome.work.activities],
       children: [...prep.implicit.children, ...outcome.work.children],
+      entityOps: [...prep.implicit.entityOps, ...outcome.work.entityOps],
     };
     const committed = await this.#commit(() => {
       const current = store.getInstance(instanceId);
@@ -269,6 +283,7 @@ export class DurableEngine {
         inbox.push(child.start);
       }
       for (const m of inbox) store.addInbox(m);
+      for (const e of work.entityOps) store.addEntityOp(e.entityId, e.op);
       store.putInstance(row);
       return { activities, inbox, row };
     });
@@ -288,6 +303,7 @@ export class DurableEngine {
     const nowAfter = this.#host.clock.now();
     for (const m of committed.inbox) this.#track(m.instanceId, m.visibleMs, nowAfter);
     this.#activityQueue.push(...committed.activities);
+    for (const e of work.entityOps) this.entities.notify(e.entityId);
     this.onChange?.(instanceId);
   }
 

@@ -14,7 +14,7 @@ import {
   flattenActions,
   type OrchestratorState,
 } from './orchestrator-state.js';
-import type { InboxMessage, InstanceRow, NewActivityItem, NewInboxMessage, ParentRef } from './store.js';
+import type { EntityOp, InboxMessage, InstanceRow, NewActivityItem, NewInboxMessage, ParentRef } from './store.js';
 
 /** Replay schema we announce: V2 (compound WhenAll/WhenAny actions, no long-timer splitting). */
 export const upperSchemaVersion = 1;
@@ -29,6 +29,7 @@ export interface EpisodeWork {
   inbox: NewInboxMessage[];
   activities: NewActivityItem[];
   children: ChildStart[];
+  entityOps: { entityId: string; op: EntityOp }[];
 }
 
 export interface PreparedEpisode {
@@ -75,7 +76,7 @@ export interface EpisodeOutcome {
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 function emptyWork(): EpisodeWork {
-  return { events: [], inbox: [], activities: [], children: [] };
+  return { events: [], inbox: [], activities: [], children: [], entityOps: [] };
 }
 
 function completionKey(e: HistoryEvent): number | undefined {
@@ -123,6 +124,10 @@ export function prepareEpisode(
     const e = m.event;
     if (e.EventType === EventType.ExecutionStarted && oldHistory.some((h) => h.EventType === EventType.ExecutionStarted)) {
       continue;
+    }
+    if (e.EventType === EventType.EventRaised && e.Name !== undefined && state.entityRequests?.[e.Name] !== undefined) {
+      delete state.open[String(state.entityRequests[e.Name])];
+      delete state.entityRequests[e.Name];
     }
     const key = completionKey(e);
     if (key !== undefined) {
@@ -441,9 +446,34 @@ function applyAction(instance: InstanceRow, state: ExecState, a: Action, nowMs: 
       });
       return seq;
     }
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity: {
+      const seq = state.nextSeq++;
+      const entityId = a.instanceId ?? '';
+      const signal = a.actionType === ActionType.SignalEntity;
+      // Deterministic, so a replay after a crash sends the same request id.
+      const requestId = `${instance.instanceId}:${instance.executionId}:${seq}`;
+      const op: EntityOp = { name: a.operation ?? '', signal, requestId };
+      if (a.input !== undefined) op.input = JSON.stringify(a.input);
+      if (!signal) op.parent = { instanceId: instance.instanceId, executionId: instance.executionId };
+      work.events.push({
+        EventType: EventType.EventSent,
+        EventId: seq,
+        Timestamp: iso(nowMs),
+        Name: 'op',
+        InstanceId: entityId,
+        Input: JSON.stringify({ id: requestId, op: op.name, signal, input: op.input, parent: instance.instanceId }),
+      });
+      work.entityOps.push({ entityId, op });
+      if (!signal) {
+        state.open[String(seq)] = { kind: 'entity' };
+        (state.entityRequests ??= {})[requestId] = seq;
+      }
+      return seq;
+    }
     default:
       throw new UnsupportedActionError(
-        `${actionTypeName[a.actionType] ?? `action type ${a.actionType}`} is not supported by this local host (entities and durable HTTP are not implemented).`,
+        `${actionTypeName[a.actionType] ?? `action type ${a.actionType}`} is not supported by this local host (entity locks and durable HTTP are not implemented).`,
       );
   }
 }

@@ -22,7 +22,7 @@ export interface RetryChain {
 }
 
 export interface OpenTask {
-  kind: 'activity' | 'timer' | 'suborch';
+  kind: 'activity' | 'timer' | 'suborch' | 'entity';
   /** Id of the retry chain this task belongs to. */
   chain?: number;
 }
@@ -38,6 +38,8 @@ export interface ExecState {
   actionKeys?: string[];
   open: Record<string, OpenTask>;
   chains: Record<string, RetryChain>;
+  /** Entity calls awaiting a response: request id → sequence number. */
+  entityRequests?: Record<string, number>;
 }
 
 export function newExecState(): ExecState {

@@ -7,7 +7,7 @@ import type { DurableEngine } from './engine.js';
 import { iso } from './episode.js';
 import { newExecState } from './exec-state.js';
 import { EventType, type RuntimeStatus, isTerminal } from './history-types.js';
-import type { DurableStore, InstanceQuery, InstanceRow } from './store.js';
+import type { DurableStore, EntityOp, EntityRow, InstanceQuery, InstanceRow } from './store.js';
 
 export class OperationError extends Error {
   constructor(
@@ -203,6 +203,22 @@ export class DurableManagement {
     let n = 0;
     for (const row of this.#store.queryInstances(q)) if (this.purge(row.instanceId)) n++;
     return n;
+  }
+
+  /** Queues a signal (fire and forget) for an entity; the entity is created by its first operation. */
+  signalEntity(entityId: string, operation: string, inputJson: string | undefined): void {
+    const op: EntityOp = { name: operation, signal: true, requestId: newInstanceId() };
+    if (inputJson !== undefined) op.input = inputJson;
+    this.#store.addEntityOp(entityId, op);
+    this.#engine.entities.notify(entityId);
+  }
+
+  getEntity(entityId: string): EntityRow | undefined {
+    return this.#store.getEntity(entityId);
+  }
+
+  listEntities(namePrefix?: string): EntityRow[] {
+    return this.#store.listEntities(namePrefix);
   }
 
   #requireActive(instanceId: string): InstanceRow {

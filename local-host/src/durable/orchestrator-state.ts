@@ -42,6 +42,7 @@ export interface Action {
   fireAt?: string | undefined;
   isCanceled?: boolean | undefined;
   externalEventName?: string | undefined;
+  operation?: string | undefined;
   compoundActions?: Action[] | undefined;
 }
 
@@ -55,6 +56,7 @@ const actionSchema: z.ZodType<Action> = z.lazy(() =>
     fireAt: z.string().optional(),
     isCanceled: z.boolean().optional(),
     externalEventName: z.string().optional(),
+    operation: z.string().optional(),
     compoundActions: z.array(actionSchema).optional(),
   }),
 );

@@ -146,7 +146,36 @@ CREATE TABLE IF NOT EXISTS activities (
   chain INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS activities_by_instance ON activities (instance_id);
+CREATE TABLE IF NOT EXISTS entities (
+  entity_id TEXT PRIMARY KEY,
+  state TEXT,
+  last_op_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_ops (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  entity_id TEXT NOT NULL,
+  op TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_ops_by_entity ON entity_ops (entity_id, id);
 `;
+
+/** One operation queued for an entity (a signal, or a call whose response goes to `parent`). */
+export interface EntityOp {
+  name: string;
+  /** JSON text of the operation input. */
+  input?: string | undefined;
+  signal: boolean;
+  requestId: string;
+  parent?: { instanceId: string; executionId: string } | undefined;
+}
+
+export interface EntityRow {
+  /** `@name@key`, name lower-cased. */
+  entityId: string;
+  /** JSON text, or null when the entity exists without state. */
+  state: string | null;
+  lastOpMs: number;
+}
 
 const cacheLimit = 20_000;
 
@@ -245,6 +274,18 @@ export class DurableStore {
       ),
       deleteActivity: db.prepare<[number]>('DELETE FROM activities WHERE id = ?'),
       deleteActivitiesOf: db.prepare<[string]>('DELETE FROM activities WHERE instance_id = ?'),
+      getEntity: db.prepare<[string], { entity_id: string; state: string | null; last_op_ms: number }>('SELECT * FROM entities WHERE entity_id = ?'),
+      putEntity: db.prepare<[string, string | null, number]>(
+        'INSERT INTO entities (entity_id, state, last_op_ms) VALUES (?, ?, ?) ON CONFLICT (entity_id) DO UPDATE SET state = excluded.state, last_op_ms = excluded.last_op_ms',
+      ),
+      deleteEntity: db.prepare<[string]>('DELETE FROM entities WHERE entity_id = ?'),
+      listEntities: db.prepare<[string], { entity_id: string; state: string | null; last_op_ms: number }>(
+        "SELECT * FROM entities WHERE entity_id LIKE ? ESCAPE '\\' ORDER BY entity_id",
+      ),
+      entityOps: db.prepare<[string], { id: number; op: string }>('SELECT id, op FROM entity_ops WHERE entity_id = ? ORDER BY id LIMIT 100'),
+      entitiesWithOps: db.prepare<[], { entity_id: string }>('SELECT DISTINCT entity_id FROM entity_ops'),
+      addEntityOp: db.prepare<[string, string]>('INSERT INTO entity_ops (entity_id, op) VALUES (?, ?)'),
+      deleteEntityOp: db.prepare<[number]>('DELETE FROM entity_ops WHERE id = ?'),
     };
   }
 
@@ -409,6 +450,42 @@ export class DurableStore {
   dropPendingWork(instanceId: string): void {
     this.#stmts.deleteInboxOf.run(instanceId);
     this.#stmts.deleteActivitiesOf.run(instanceId);
+  }
+
+  getEntity(entityId: string): EntityRow | undefined {
+    const r = this.#stmts.getEntity.get(entityId);
+    return r ? { entityId: r.entity_id, state: r.state, lastOpMs: r.last_op_ms } : undefined;
+  }
+
+  putEntity(row: EntityRow): void {
+    this.#stmts.putEntity.run(row.entityId, row.state, row.lastOpMs);
+  }
+
+  deleteEntity(entityId: string): void {
+    this.#stmts.deleteEntity.run(entityId);
+  }
+
+  /** Entities whose id starts with `@<namePrefix>` (lower-cased name), ordered by id. */
+  listEntities(namePrefix = ''): EntityRow[] {
+    return this.#stmts.listEntities
+      .all(`@${escapeLike(namePrefix.toLowerCase())}%`)
+      .map((r) => ({ entityId: r.entity_id, state: r.state, lastOpMs: r.last_op_ms }));
+  }
+
+  entityOps(entityId: string): { id: number; op: EntityOp }[] {
+    return this.#stmts.entityOps.all(entityId).map((r) => ({ id: r.id, op: JSON.parse(r.op) as EntityOp }));
+  }
+
+  entitiesWithOps(): string[] {
+    return this.#stmts.entitiesWithOps.all().map((r) => r.entity_id);
+  }
+
+  addEntityOp(entityId: string, op: EntityOp): void {
+    this.#stmts.addEntityOp.run(entityId, JSON.stringify(op));
+  }
+
+  deleteEntityOps(ids: readonly number[]): void {
+    for (const id of ids) this.#stmts.deleteEntityOp.run(id);
   }
 
   close(): void {

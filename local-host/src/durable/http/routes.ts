@@ -9,6 +9,7 @@ import type { ApiContext, ApiHandler } from './api-context.js';
 import { getStatus, listInstances } from './get-instances.js';
 import { HttpError, sendError } from './http-io.js';
 import { instanceOperation, purgeInstance, purgeInstances } from './instance-operations.js';
+import { getEntity, listEntities, signalEntity } from './entities.js';
 import { raiseEvent } from './raise-event.js';
 import { startOrchestration } from './start-orchestration.js';
 
@@ -29,6 +30,10 @@ export const routes: readonly Route[] = [
   route('DELETE', 'instances/:instanceId', purgeInstance),
   route('POST', 'instances/:instanceId/raiseEvent/:eventName', raiseEvent),
   route('POST', 'instances/:instanceId/:operation', instanceOperation),
+  route('POST', 'entities/:entityName/:entityKey', signalEntity),
+  route('DELETE', 'entities/:entityName/:entityKey', signalEntity),
+  route('GET', 'entities/:entityName/:entityKey', getEntity),
+  route('GET', 'entities/:entityName?', listEntities),
 ];
 
 function match(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
@@ -72,9 +77,6 @@ export function createWebhookHandler(deps: WebhookDeps) {
         const ctx: ApiContext = { req, res, url, origin, hubName: deps.hubName, mgmt: deps.mgmt, params, nowMs: deps.nowMs };
         await r.handler(ctx);
         return;
-      }
-      if (segments[0]?.toLowerCase() === 'entities') {
-        throw new HttpError(501, 'entities', { Message: 'Durable entities are not implemented by this local host.' });
       }
       throw new HttpError(404, 'no route', { Message: `No Durable Task API route matches ${req.method ?? ''} ${path || '/'}.` });
     } catch (err) {
