@@ -82,11 +82,14 @@ export class WorkerClient {
     return { status: res.status, data: parsed.data };
   }
 
-  /** Reserves (idempotently per call id) a media session; returns the media config for Graph's answer. */
-  async reserve(workerId: string, req: ReserveSessionRequest): Promise<ReserveSessionResponse> {
-    const { data } = await this.request(workerId, 'POST', '/sessions', req, ReserveSessionResponseSchema);
+  /**
+   * Reserves (idempotently per call id) a media session; returns the media config for Graph's answer. `created` is
+   * false when the worker already had a session for this call (200): someone else owns it, never release it.
+   */
+  async reserve(workerId: string, req: ReserveSessionRequest): Promise<ReserveSessionResponse & { created: boolean }> {
+    const { data, status } = await this.request(workerId, 'POST', '/sessions', req, ReserveSessionResponseSchema);
     if (!data) throw new WorkerCallError('reserve answered no body', 502);
-    return data;
+    return { ...data, created: status === 201 };
   }
 
   async setRecording(workerId: string, sessionId: string, req: RecordingGrantRequest): Promise<void> {

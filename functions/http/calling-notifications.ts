@@ -38,9 +38,6 @@ export async function postCallingNotifications(request: HttpRequest, context: In
           nlog.info('duplicate incoming-call notification ignored');
           continue;
         }
-        if (outcome.outcome === 'failed' && outcome.sessionId && outcome.workerId) {
-          await deps.workers.release(outcome.workerId, outcome.sessionId).catch(() => undefined);
-        }
         await orchestrations.startAnswered(n.callId, outcome);
       } else {
         const how = await orchestrations.deliver(n.callId, { type: 'graph', dedupId: n.dedupId, receivedAt: receivedAt.toISOString(), notification: n });

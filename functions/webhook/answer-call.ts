@@ -61,7 +61,7 @@ export class AnswerService {
     }
 
     const t0 = performance.now();
-    let reserved: { workerId: string; sessionId: string; blob: string } | null = null;
+    let reserved: { workerId: string; sessionId: string; blob: string; created: boolean } | null = null;
     const errors: string[] = [];
     const candidates = this.deps.registry.ranked().slice(0, this.deps.maxWorkerAttempts ?? 2);
     for (const w of candidates) {
@@ -74,7 +74,7 @@ export class AnswerService {
           ...(summary.recordedUser.userId ? { recordedUserId: summary.recordedUser.userId } : {}),
           policyId: policy.source,
         });
-        reserved = { workerId: w.workerId, sessionId: res.sessionId, blob: res.mediaConfig.blob };
+        reserved = { workerId: w.workerId, sessionId: res.sessionId, blob: res.mediaConfig.blob, created: res.created };
         this.deps.registry.noteReserved(w.workerId);
         break;
       } catch (err) {
@@ -100,7 +100,8 @@ export class AnswerService {
     } catch (err) {
       const reason = `Graph answer failed: ${(err as Error).message}`;
       clog.error('answer failed', { reason, workerId: reserved.workerId });
-      await this.deps.workers.release(reserved.workerId, reserved.sessionId).catch(() => undefined);
+      // Release only a session this request created: a redelivered incoming call (another instance) shares it.
+      if (reserved.created) await this.deps.workers.release(reserved.workerId, reserved.sessionId).catch(() => undefined);
       await this.rejectQuietly(tenantId, callId, 'busy', clog);
       return { ...base, outcome: 'failed', reason, workerId: reserved.workerId, sessionId: reserved.sessionId };
     }
