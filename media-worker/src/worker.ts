@@ -54,7 +54,7 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
     log,
   });
   const loaded = await registry.load();
-  const bridge = new BridgeServer(registry, events, { creditFrames: config.creditFrames, heartbeatIntervalMs: config.heartbeatIntervalMs, creditBatch: Math.max(1, Math.min(50, Math.floor(config.creditFrames / 4))) }, log);
+  const bridge = new BridgeServer(registry, events, { creditFrames: config.creditFrames, heartbeatIntervalMs: config.heartbeatIntervalMs, creditBatch: Math.max(1, Math.floor(config.creditFrames / 4)) }, log);
   const bridgePort = await bridge.listen(config.bridgePort, config.bindHost);
   const bridgeUrl = `tcp://${config.publicHost}:${bridgePort}`;
   const control = createControlServer({ registry, workerId: config.workerId, bridgeUrl: () => bridgeUrl, bridgeConnections: () => bridge.connectionCount }, config.sharedKey, log);

@@ -46,6 +46,7 @@ export class BridgeConnection implements BridgeLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private pingNonce = 0n;
   private held: BridgeMessage[] = [];
+  private outbox: Buffer[] = [];
 
   constructor(
     private readonly socket: Socket,
@@ -193,24 +194,38 @@ export class BridgeConnection implements BridgeLink {
   goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void {
     if (this.state === 'closed') return;
     this.send({ type: 'goodbye', reason, message });
-    if (reason === 'callEnded') this.socket.end();
+    if (reason === 'callEnded') {
+      this.flush();
+      this.socket.end();
+    }
   }
 
   private replaced(): void {
     this.session = undefined;
     this.send({ type: 'goodbye', reason: 'migrating', message: 'a newer connection took over this session' });
+    this.flush();
     this.socket.end();
   }
 
+  /** Outgoing frames are coalesced into one socket write per event-loop turn (acks, credit and pings are small). */
   private send(m: BridgeMessage): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(encodeMessage(m));
+    this.outbox.push(encodeMessage(m));
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const out = this.outbox;
+    this.outbox = [];
+    if (out.length === 0 || this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
 
   private fail(code: ErrorCodeName, message: string): void {
     if (this.state === 'closed') return;
     this.log.warn('bridge protocol error', { code, message });
     this.send({ type: 'error', code, fatal: true, message });
+    this.flush();
     this.state = 'closed';
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
