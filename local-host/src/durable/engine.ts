@@ -129,12 +129,19 @@ export class DurableEngine {
       if (this.#running.has(id)) continue;
       this.#ready.delete(id);
       this.#running.add(id);
+      // Messages that arrive while the episode runs put the id back into #ready themselves (see notify/#track).
       this.#track2(
         this.#runEpisode(id)
-          .catch((err: unknown) => this.#host.log.error('durable episode failed', { instanceId: id, error: errorMessage(err) }))
+          .then((more) => {
+            if (more) this.#ready.add(id);
+          })
+          .catch((err: unknown) => {
+            // The messages stay in the inbox; try again in a second (e.g. a transient store error).
+            this.#host.log.error('durable episode failed', { instanceId: id, error: errorMessage(err) });
+            this.#timers.push({ dueMs: this.#host.clock.now() + 1000, key: id });
+          })
           .finally(() => {
             this.#running.delete(id);
-            if (!this.#stopped && this.#store.hasVisibleInbox(id, this.#host.clock.now())) this.#ready.add(id);
             this.#schedulePump();
           }),
       );
@@ -227,23 +234,25 @@ export class DurableEngine {
     return h;
   }
 
-  async #runEpisode(instanceId: string): Promise<void> {
+  /** Runs one episode; resolves true when visible messages were left for a next episode (a cut batch). */
+  async #runEpisode(instanceId: string): Promise<boolean> {
     const store = this.#store;
     const now = this.#host.clock.now();
     const instance = store.getInstance(instanceId);
-    if (!instance) return;
-    if (instance.status === 'Suspended') return;
+    if (!instance) return false;
+    if (instance.status === 'Suspended') return false;
     const messages = store.visibleInbox(instanceId, now);
-    if (messages.length === 0) return;
+    if (messages.length === 0) return false;
     if (isTerminal(instance.status)) {
       store.deleteInbox(messages.map((m) => m.id));
-      return;
+      return false;
     }
     const history = this.#loadHistory(instanceId);
     const prep = prepareEpisode(instance, history.events, takeBatch(messages), now);
+    const more = prep.consumed.length < messages.length;
     if (prep.newEvents.length === 1) {
       store.deleteInbox(prep.consumed);
-      return;
+      return more;
     }
     const result = await this.#invokeOrchestrator(instance, payloadJson(prep, history.json));
     const outcome = applyOutcome(prep, result);
@@ -289,7 +298,7 @@ export class DurableEngine {
     });
     if (!committed) {
       this.#history.delete(instanceId);
-      return;
+      return false;
     }
     if (outcome.restartHistory || isTerminal(committed.row.status)) {
       this.#history.delete(instanceId);
@@ -305,6 +314,7 @@ export class DurableEngine {
     this.#activityQueue.push(...committed.activities);
     for (const e of work.entityOps) this.entities.notify(e.entityId);
     this.onChange?.(instanceId);
+    return more;
   }
 
   async #invokeOrchestrator(instance: InstanceRow, payloadText: string): Promise<EpisodeResult> {
