@@ -53,4 +53,40 @@ describe.skipIf(missing.length > 0)('recorded call, end to end', () => {
     const stored = await stack.streamHashes(manifest.replace(/manifest\.json$/, ''));
     for (const s of truth) expect({ streamId: s.streamId, sha256: stored[s.streamId] }).toEqual({ streamId: s.streamId, sha256: s.sha256 });
   });
+
+  it('records every leg of a meeting with two recorded users and groups them under one conversation', async () => {
+    const started = await stack.startCall(toneCall({
+      name: 'e2e-meeting', kind: 'meeting', durationMs: 4000, extraLegs: 1,
+      participants: [
+        { key: 'alice', kind: 'user', displayName: 'Alice', recorded: true },
+        { key: 'bob', kind: 'user', displayName: 'Bob', recorded: true },
+        { key: 'carol', kind: 'user', displayName: 'Carol' },
+        { key: 'dave', kind: 'pstn', phone: '+4930765432', joinAtMs: 500 },
+      ],
+      media: { enabled: true, mode: 'mixed', pacing: 'realtime', script: [{ speaker: 'carol', toneHz: 500, ms: 500 }, { speaker: 'alice', toneHz: 700, ms: 500 }] },
+    }));
+    expect(started.legs.length).toBeGreaterThanOrEqual(2);
+    const ended = await stack.waitForSim(started.id, (c) => c.state === 'ended' && c.legs.every((l) => l.state === 'terminated'), 120_000);
+    const outputs: { conversationId: string; lifecycle: string }[] = [];
+    for (const l of ended.legs) {
+      const done = await stack.waitForOrchestration(l.id, (s) => ['Completed', 'Failed'].includes(s.runtimeStatus), 120_000);
+      expect(done.runtimeStatus).toBe('Completed');
+      outputs.push(done.output as { conversationId: string; lifecycle: string });
+    }
+    const ids = new Set(outputs.map((o) => o.conversationId));
+    expect(ids.size).toBe(1);
+    const doc = await stack.conversation([...ids][0] ?? '');
+    const legs = (doc?.legs ?? []) as Leg[];
+    expect(legs.map((l) => l.callId).sort()).toEqual(ended.legs.map((l) => l.id).sort());
+    // the long-lived legs of the two recorded users were recorded and sealed, with the roster attached
+    const recorded = legs.filter((l) => l.integrity === 'sealed' && l.recordingStatus === 'recording');
+    expect(recorded.length).toBeGreaterThanOrEqual(2);
+    expect(recorded.every((l) => l.participants.length >= 3)).toBe(true);
+    expect(doc?.phoneNumbers).toContain('+4930765432');
+    for (const l of recorded) {
+      const truth = ended.groundTruth[l.callId]?.streams ?? [];
+      const stored = await stack.streamHashes((l.seal?.manifestBlob ?? '').replace(/manifest\.json$/, ''));
+      for (const s of truth) expect(stored[s.streamId]).toBe(s.sha256);
+    }
+  });
 });
