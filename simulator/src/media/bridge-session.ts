@@ -53,7 +53,7 @@ export interface BridgeSessionOptions {
   maxRetainFrames: number;
 }
 
-export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 90_000 };
+export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 30_000 };
 
 type Phase = 'connecting' | 'hello' | 'open' | 'closed' | 'stopped';
 
