@@ -305,7 +305,7 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
   const dataDir = join(root, `w-${label}-${streams}`);
   const w = await startWorker({
     MEDIA_WORKER_CONTROL_PORT: '0', MEDIA_WORKER_BRIDGE_PORT: '0', MEDIA_WORKER_DATA_DIR: dataDir, WORKER_SHARED_KEY: KEY,
-    MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', ...sinkEnv,
+    MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', UV_THREADPOOL_SIZE: '32', ...sinkEnv,
   });
   const pid = w.child.pid as number;
   await new Promise((r) => setTimeout(r, 500));

@@ -74,8 +74,31 @@ function readResume(r: Reader): ResumePoint[] {
   return points;
 }
 
+/** AUDIO fast path (the hot message): direct reads, no Reader object. */
+function decodeAudio(buf: Buffer, start: number, end: number): BridgeMessage {
+  if (end - start < 1 + 16) throw new ProtocolError('badFrame', 'frame body truncated');
+  const count = buf[start + 16] as number;
+  const payloadStart = start + 17 + 4 * count;
+  if (end - payloadStart !== AUDIO_PAYLOAD_BYTES) {
+    if (payloadStart > end) throw new ProtocolError('badFrame', 'frame body truncated');
+    throw new ProtocolError('badPayload', `audio payload must be ${AUDIO_PAYLOAD_BYTES} bytes, got ${end - payloadStart}`);
+  }
+  const activeSpeakers = new Array<number>(count);
+  for (let i = 0; i < count; i++) activeSpeakers[i] = buf.readUInt32BE(start + 17 + 4 * i);
+  return {
+    type: 'audio',
+    streamIndex: buf.readUInt16BE(start + 1),
+    seq: buf.readUInt32BE(start + 3),
+    timestamp: buf.readBigUInt64BE(start + 7),
+    flags: buf[start + 15] as number,
+    activeSpeakers,
+    payload: buf.subarray(payloadStart, end),
+  };
+}
+
 /** Decodes one frame body (type byte at `start`, body up to `end`). */
 export function decodeBody(buf: Buffer, start: number, end: number): BridgeMessage {
+  if (buf[start] === MessageType.AUDIO) return decodeAudio(buf, start, end);
   const r = new Reader(buf, end, start);
   const type = r.u8();
   let msg: BridgeMessage;

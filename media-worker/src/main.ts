@@ -2,9 +2,6 @@
 import { loadConfig } from './config.js';
 import { startWorker } from './worker.js';
 
-// Chunk writes, fsyncs and DNS share libuv's pool; the default of 4 threads is too few for thousands of streams.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const worker = await startWorker(config);

@@ -151,7 +151,10 @@ export class StreamIngest {
     const entry: PendingCommit = { lastSeq: chunk.lastSeq, done: false, promise: Promise.resolve() };
     entry.promise = this.commitWithRetry(name, chunk.data, metadata).then(() => {
       entry.done = true;
-      this.records.push(record);
+      // Keep records in index order (commits finish almost always in order: no sort per chunk).
+      let at = this.records.length;
+      while (at > 0 && (this.records[at - 1] as ChunkRecord).index > record.index) at--;
+      this.records.splice(at, 0, record);
       this.speakers.set(record.index, chunk.speakers);
       this.advance();
     });
@@ -182,10 +185,7 @@ export class StreamIngest {
       this.durable = p.lastSeq;
       moved = true;
     }
-    if (moved) {
-      this.records.sort((a, b) => a.index - b.index);
-      this.options.onDurable(this.durable);
-    }
+    if (moved) this.options.onDurable(this.durable);
   }
 
   /** Ends the stream: no more frames; flushes the open chunk; resolves when all its chunks are durable. */
