@@ -164,6 +164,7 @@ export class BridgeConnection implements BridgeLink {
   private onAudio(m: AudioMessage): void {
     const stream = this.byIndex.get(m.streamIndex);
     if (!stream) throw new ProtocolError('unknownStream', `no stream with index ${m.streamIndex}`);
+    if (stream.ended) throw new ProtocolError('sessionClosed', 'the stream was ended (session sealed or released)');
     if (this.credit <= 0) throw new ProtocolError('flowControl', 'AUDIO sent without credit');
     this.credit--;
     const session = this.session as Session;
