@@ -225,12 +225,23 @@ export class DurableStore {
 
   constructor(dataDir: string, fileName = 'durable.sqlite', synchronous: 'OFF' | 'NORMAL' | 'FULL' = 'NORMAL') {
     mkdirSync(dataDir, { recursive: true });
-    this.#db = new Database(join(dataDir, fileName));
-    this.#db.pragma('journal_mode = WAL');
-    // In WAL mode every commit is written to the WAL file before it returns, so a committed transaction survives a
-    // process crash (kill -9) with either setting; NORMAL also survives an OS crash except for the last commits.
-    this.#db.pragma(`synchronous = ${synchronous}`);
-    this.#db.pragma('busy_timeout = 5000');
+    const file = join(dataDir, fileName);
+    this.#db = new Database(file);
+    try {
+      this.#db.pragma('busy_timeout = 2000');
+      // One host per data folder: the exclusive lock (released by the OS when the process dies, even on kill -9) makes
+      // a second host on the same folder fail at start instead of running the same work twice.
+      this.#db.pragma('locking_mode = EXCLUSIVE');
+      this.#db.pragma('journal_mode = WAL');
+      // In WAL mode every commit is written to the WAL file before it returns, so a committed transaction survives a
+      // process crash (kill -9) with either setting; NORMAL also survives an OS crash except for the last commits.
+      this.#db.pragma(`synchronous = ${synchronous}`);
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (err) {
+      this.#db.close();
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(/locked|busy/i.test(why) ? `${file} is in use by another host process (${why}).` : `Cannot open ${file}: ${why}`);
+    }
     const version = Number(this.#db.pragma('user_version', { simple: true }));
     if (version !== 0 && version !== schemaVersion) {
       throw new Error(`${join(dataDir, fileName)} has store schema ${version}, this host needs ${schemaVersion}: delete the file to start over.`);

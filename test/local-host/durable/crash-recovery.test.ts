@@ -54,4 +54,12 @@ describe('crash recovery', () => {
     expect((await waitFor(second, slow, 30_000)).output).toEqual(['a', 'b']);
     await second.stop();
   });
+
+  it('refuses a second host on the same data folder with a clear error', async () => {
+    const dataDir = newDataDir();
+    const first = await startHostProcess(dataDir);
+    hosts.push(first);
+    await expect(startHostProcess(dataDir)).rejects.toThrow(/in use by another host process/);
+    await first.stop();
+  });
 });
