@@ -9,6 +9,7 @@ import { startAzurite } from '../stack/src/parts/azurite.js';
 import { ensureCertificate, writeTrustFile } from '../stack/src/parts/certs.js';
 import { startCosmos } from '../stack/src/parts/cosmos.js';
 import type { RunningPart } from '../stack/src/parts/running-part.js';
+import { reapByEnv } from '../stack/src/process/reap.js';
 import type { TestStackEnv } from './helpers/provided-context.js';
 
 /** Child output is shown only when asked: `TEST_STACK_LOGS=1 npx vitest run …`. */
@@ -19,10 +20,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const certs = await ensureCertificate({ dir: join(tmpDir, 'certs') });
   const caFile = await writeTrustFile(certs.certFile, join(tmpDir, 'certs', 'trust.pem'), process.env.NODE_EXTRA_CA_CERTS);
   process.env.NODE_EXTRA_CA_CERTS = caFile;
+  // Inherited by the test workers and everything they start: lets the teardown find processes a suite left behind.
+  process.env.RECORDER_TEST_RUN = tmpDir;
 
   const started: RunningPart[] = [];
   const teardown = async (): Promise<void> => {
     await Promise.allSettled(started.map((part) => part.stop()));
+    // Whatever a suite started and did not stop (it carries this run's RECORDER_TEST_RUN) is killed and named.
+    const leftovers = await reapByEnv('RECORDER_TEST_RUN', tmpDir);
+    for (const p of leftovers) {
+      process.stderr.write(`[global-setup] killed leftover process ${p.pid} (a suite did not stop it): ${p.command.slice(0, 200)}\n`);
+    }
     await rm(tmpDir, { recursive: true, force: true });
   };
   try {

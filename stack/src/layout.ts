@@ -7,6 +7,8 @@ export interface StackLayout {
   readonly stackDir: string;
   readonly certsDir: string;
   readonly secretsFile: string;
+  /** Held while a stack runs on this root. */
+  readonly lockFile: string;
   readonly manifestSigningKeyFile: string;
   /** The app settings the stack generated, given to the local host with `--settings`. */
   readonly appSettingsFile: string;
@@ -26,6 +28,7 @@ export function stackLayout(root: string): StackLayout {
     stackDir,
     certsDir: join(stackDir, 'certs'),
     secretsFile: join(stackDir, 'secrets.json'),
+    lockFile: join(stackDir, 'stack.lock'),
     manifestSigningKeyFile: join(stackDir, 'manifest-signing-key.pem'),
     appSettingsFile: join(stackDir, 'app.settings.json'),
     dataDir,

@@ -16,6 +16,7 @@ import type { LogSink } from './process/log-sink.js';
 import { requestReindex, type ReindexOutcome } from './reindex.js';
 import { REPO_ROOT } from './repo-paths.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
+import { acquireStackLock } from './stack-lock.js';
 
 export type PartName = 'azurite' | 'cosmos' | 'simulator' | 'media-worker' | 'local-host';
 
@@ -83,8 +84,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const log = options.log;
   const parts: RunningPart[] = [];
   const notices: PartNotice[] = [];
+  const lock = await acquireStackLock(layout.lockFile);
   const stopAll = async (): Promise<void> => {
     for (const part of [...parts].reverse()) await part.stop().catch(() => undefined);
+    await lock.release();
   };
 
   try {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { spawnManaged, waitForReady } from '../../stack/src/process/managed-child.js';
+import { reapByEnv } from '../../stack/src/process/reap.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -51,5 +54,29 @@ describe('managed child', () => {
     // The grandchild was in the same process group; SIGKILL is delivered at once but reaping is asynchronous.
     for (let i = 0; i < 100 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
     expect(isAlive(grandchild)).toBe(false);
+  });
+});
+
+describe('leftover reaper', () => {
+  it('kills exactly the processes marked with the run variable', async () => {
+    const mark = randomUUID();
+    const script = 'setInterval(() => {}, 1000)';
+    const marked = spawn(process.execPath, ['-e', script], { env: { ...process.env, REAP_TEST_MARK: mark }, stdio: 'ignore', detached: true });
+    const other = spawn(process.execPath, ['-e', script], { env: { ...process.env, REAP_TEST_MARK: 'other' }, stdio: 'ignore', detached: true });
+    const markedExit = new Promise<NodeJS.Signals | null>((resolve) => marked.once('exit', (_c, sig) => resolve(sig)));
+    try {
+      // /proc/<pid>/environ is readable once the child has exec'd node; retry briefly until it shows up.
+      let reaped: { pid: number }[] = [];
+      for (let i = 0; i < 50 && reaped.length === 0; i++) {
+        reaped = await reapByEnv('REAP_TEST_MARK', mark);
+        if (reaped.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(reaped.map((p) => p.pid)).toEqual([marked.pid]);
+      expect(await markedExit).toBe('SIGKILL');
+      expect(isAlive(other.pid ?? 0)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+      marked.kill('SIGKILL');
+    }
   });
 });

@@ -53,6 +53,8 @@ describe('startStack', { timeout: 400_000 }, () => {
     const first = await start();
     stacks.push(first);
     expect(first.certs.created).toBe(false);
+    // A second stack on the same root would share .data/: refused while the first runs.
+    await expect(start()).rejects.toThrow(/another stack \(pid \d+\) is running/);
     const secretsMode = (await stat(first.layout.secretsFile)).mode & 0o777;
     expect(secretsMode).toBe(0o600);
 

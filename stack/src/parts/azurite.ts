@@ -73,8 +73,9 @@ function spawnAzurite(options: AzuriteOptions, ports: AzuritePorts): ManagedChil
     '--queueHost', LOOPBACK, '--queuePort', String(ports.queue),
     '--tableHost', LOOPBACK, '--tablePort', String(ports.table),
   ];
-  // The debug log grows fast; only write it when asked.
+  // The access log (a line per request) and the debug log are noise at load; only when asked.
   if (process.env.AZURITE_DEBUG === '1') args.push('--debug', `${options.dataDir}/debug.log`);
+  else args.push('--silent');
   return spawnManaged({
     name: 'azurite',
     command: process.execPath,
