@@ -56,6 +56,17 @@ describe('policy behaviour in the simulator', () => {
     expect(c.users[0]?.call).toBe('blocked');
   });
 
+  it('reject: 202, and the fail-closed policy blocks the call; a second reject is refused', async () => {
+    const started = await h.startCall(p2pScenario(), undefined, 'http://127.0.0.1:9/nobody');
+    const legId = started.legs[0]?.id ?? '';
+    expect((await h.graph('POST', `/communications/calls/${legId}/reject`, { reason: 'Busy' })).status).toBe(202);
+    const state = await h.waitFor(started.id, (c) => c.state === 'ended');
+    expect(state.legs[0]?.outcome).toBe('rejected');
+    expect(state.users[0]?.call).toBe('blocked');
+    expect((await h.graph('POST', `/communications/calls/${legId}/reject`, { reason: 'busy' })).status).toBe(400);
+    expect((await h.graph('POST', `/communications/calls/${legId}/reject`, { reason: 'sleepy' })).status).toBe(400);
+  });
+
   it('ConcurrentInvitationCount 2: two invites, the user is recorded while one leg stays up', async () => {
     const started = await h.startCall(p2pScenario({ policy: { concurrentInvitationCount: 2 } }), undefined, `${rec.url}/calls`);
     expect(started.legs).toHaveLength(2);

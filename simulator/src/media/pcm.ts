@@ -42,10 +42,11 @@ export function energy(samples: Int16Array, start: number, count: number): numbe
 /** Writes one 640-byte frame: the clamped sum of the given sample slices. */
 export function mixFrame(tracks: { samples: Int16Array; offset: number }[]): Buffer {
   const out = Buffer.alloc(FRAME_BYTES);
+  if (tracks.length === 0) return out;
   for (let i = 0; i < FRAME_SAMPLES; i++) {
     let s = 0;
     for (const t of tracks) s += t.samples[t.offset + i] ?? 0;
-    out.writeInt16LE(Math.max(-32768, Math.min(32767, s)), i * 2);
+    out.writeInt16LE(s > 32767 ? 32767 : s < -32768 ? -32768 : s, i * 2);
   }
   return out;
 }
