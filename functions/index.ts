@@ -17,6 +17,7 @@ import { createSealRecording } from './activities/seal-recording.js';
 import { createSendRoster } from './activities/send-roster.js';
 import { createSetWorkerRecording } from './activities/set-worker-recording.js';
 import { createUpdateRecordingStatus } from './activities/update-recording-status.js';
+import { durableClientInput } from './adapters/durable-client.js';
 import { appDeps, warmUp, type AppDeps } from './deps.js';
 import { ACTIVITY } from './domain/activity-contracts.js';
 import { CALL_ORCHESTRATOR } from './domain/signals.js';
@@ -24,13 +25,12 @@ import { postCallingNotifications } from './http/calling-notifications.js';
 import { postMediaEvent } from './http/media-events.js';
 import { callLifecycle } from './orchestrators/call-lifecycle.js';
 
-const durableClient = df.input.durableClient();
 
 app.http('callingNotifications', {
   route: 'calling/notifications',
   methods: ['POST'],
   authLevel: 'anonymous',
-  extraInputs: [durableClient],
+  extraInputs: [durableClientInput],
   handler: postCallingNotifications,
 });
 
@@ -38,7 +38,7 @@ app.http('callingNotificationsPerCall', {
   route: 'calling/notifications/{workerId}/{callId}',
   methods: ['POST'],
   authLevel: 'anonymous',
-  extraInputs: [durableClient],
+  extraInputs: [durableClientInput],
   handler: postCallingNotifications,
 });
 
@@ -46,7 +46,7 @@ app.http('mediaEvents', {
   route: 'media-events',
   methods: ['POST'],
   authLevel: 'anonymous',
-  extraInputs: [durableClient],
+  extraInputs: [durableClientInput],
   handler: postMediaEvent,
 });
 

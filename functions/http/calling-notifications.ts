@@ -4,7 +4,7 @@
  * orchestration; every other notification is delivered to its call's orchestration (start-if-missing). 202 when done.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import { durableClientFor } from '../adapters/durable-client.js';
 import { CallOrchestrations } from '../adapters/orchestrations.js';
 import { appDeps, type AppDeps } from '../deps.js';
 import { Logger } from '../log.js';
@@ -29,7 +29,7 @@ export async function postCallingNotifications(request: HttpRequest, context: In
     if (routeCallId && batch.notifications.some((n) => n.callId !== routeCallId)) {
       throw new HttpError(400, `notification for another call than the callback route's ${routeCallId}`);
     }
-    const orchestrations = new CallOrchestrations(df.getClient(context), deps.config.lifecycle);
+    const orchestrations = new CallOrchestrations(durableClientFor(context), deps.config.lifecycle);
     for (const n of batch.notifications) {
       const nlog = log.with({ callId: n.callId, tenantId: batch.tenantId, kind: n.kind });
       if (n.kind === 'incomingCall') {

@@ -1,8 +1,8 @@
 /** `POST /api/media-events` (header `x-worker-key`): media-worker events raised to the call's orchestration. */
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { MediaEventSchema, WORKER_KEY_HEADER } from '../../contracts/worker-api/index.js';
+import { durableClientFor } from '../adapters/durable-client.js';
 import { CallOrchestrations } from '../adapters/orchestrations.js';
 import { appDeps, type AppDeps } from '../deps.js';
 import { Logger } from '../log.js';
@@ -41,7 +41,7 @@ export async function postMediaEvent(request: HttpRequest, context: InvocationCo
     const event = parsed.data;
     if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/.test(event.callId)) throw new HttpError(400, 'callId has characters not allowed in an instance id');
     if (!deps.workers.hasWorker(event.workerId)) throw new HttpError(403, `worker ${event.workerId} is not in MEDIA_WORKER_URLS`);
-    await new CallOrchestrations(df.getClient(context), deps.config.lifecycle).deliver(event.callId, {
+    await new CallOrchestrations(durableClientFor(context), deps.config.lifecycle).deliver(event.callId, {
       type: 'media', dedupId: `media:${event.workerId}:${event.eventId}`, event,
     });
     log.info('media event delivered', { callId: event.callId, type: event.type, workerId: event.workerId });
