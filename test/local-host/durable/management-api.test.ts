@@ -140,6 +140,23 @@ describe('terminate, suspend, resume, purge', () => {
   });
 });
 
+describe('restart', () => {
+  it('restarts with the original input under a new id (or the same id when asked)', async () => {
+    const id = await startOrchestration(host, 'encoding', 'again');
+    await waitFor(host, id);
+    const res = await fetch(`${host.webhooks}/instances/${id}/restart`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const { id: newId } = (await res.json()) as { id: string };
+    expect(newId).not.toBe(id);
+    expect((await waitFor(host, newId)).input).toBe('again');
+    const same = await fetch(`${host.webhooks}/instances/${id}/restart?restartWithNewInstanceId=false`, { method: 'POST' });
+    expect(((await same.json()) as { id: string }).id).toBe(id);
+    expect((await waitFor(host, id)).runtimeStatus).toBe('Completed');
+    const unknown = await fetch(`${host.webhooks}/instances/nobody/restart`, { method: 'POST' });
+    expect(unknown.status).toBe(400);
+  });
+});
+
 describe('list', () => {
   it('pages with top and x-ms-continuation-token, filters by status and created time', async () => {
     const from = new Date(Date.now() - 1000).toISOString();
