@@ -8,7 +8,8 @@ let stack: RecorderStack;
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '60000' } });
+  // continueAsNew after every 3 signals: the calls below also prove that carrying state over executions loses nothing.
+  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '60000', RECORDER_MAX_EVENTS_PER_EXECUTION: '3' } });
 });
 
 afterAll(async () => {
