@@ -186,6 +186,56 @@ export class DurableManagement {
     this.#engine.notify(instanceId, now);
   }
 
+  /**
+   * Rewind (preview in the real runtime): a Failed instance gets its failed activity results removed from history and
+   * those activities scheduled again, then replays. 404 unknown, 410 Completed/Terminated/Canceled; a non-failed active
+   * instance is left alone. Failed sub-orchestrations and retry chains are not rewound (409 with a reason).
+   */
+  rewind(instanceId: string, reason: string): void {
+    const now = this.#clock.now();
+    const activities = this.#store.transaction(() => {
+      const row = this.#store.getInstance(instanceId);
+      if (!row) throw new OperationError(404, `No instance with ID '${instanceId}' was found.`);
+      if (row.status === 'Completed' || row.status === 'Terminated' || row.status === 'Canceled') {
+        throw new OperationError(410, `The instance '${instanceId}' is ${row.status}; only Failed instances can be rewound.`);
+      }
+      if (row.status !== 'Failed') return [];
+      const history = this.#store.history(instanceId);
+      if (history.some((e) => e.EventType === EventType.SubOrchestrationInstanceFailed) || Object.keys(row.state.chains).length > 0) {
+        throw new OperationError(409, 'This local host rewinds failed activities only (no failed sub-orchestrations or retry chains).');
+      }
+      const scheduled = new Map(history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => [e.EventId, e]));
+      const failed = history.filter((e) => e.EventType === EventType.TaskFailed);
+      const kept = history.filter((e) => e.EventType !== EventType.TaskFailed && e.EventType !== EventType.ExecutionFailed);
+      const state = structuredClone(row.state);
+      const items = failed.flatMap((f) => {
+        const s = f.TaskScheduledId === undefined ? undefined : scheduled.get(f.TaskScheduledId);
+        if (!s || f.TaskScheduledId === undefined) return [];
+        state.open[String(f.TaskScheduledId)] = { kind: 'activity' as const };
+        const item = { instanceId, executionId: row.executionId, taskId: f.TaskScheduledId, name: s.Name ?? '', input: s.Input ?? null, chain: false };
+        return [{ ...item, id: this.#store.addActivity(item) }];
+      });
+      kept.push({ EventType: EventType.GenericEvent, EventId: -1, Timestamp: iso(now), Name: `Rewound: ${reason}` });
+      this.#store.deleteHistory(instanceId);
+      this.#store.appendHistory(instanceId, kept);
+      this.#store.putInstance({ ...row, status: 'Running', output: null, updatedMs: now, state });
+      if (items.length === 0) {
+        // The orchestrator itself threw: replay it once more (a GenericEvent, which the library ignores, opens the episode).
+        this.#store.addInbox({
+          instanceId,
+          executionId: row.executionId,
+          visibleMs: now,
+          event: { EventType: EventType.GenericEvent, EventId: -1, Timestamp: iso(now), Name: 'rewind' },
+          chain: false,
+        });
+      }
+      return items;
+    });
+    this.#engine.invalidate(instanceId);
+    this.#engine.enqueueActivities(activities);
+    this.#engine.notify(instanceId, now);
+  }
+
   /** Restarts with the original input; returns the (new) instance id. */
   restart(instanceId: string, withNewInstanceId: boolean): string {
     const row = this.#store.getInstance(instanceId);

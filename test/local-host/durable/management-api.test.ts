@@ -157,6 +157,20 @@ describe('restart', () => {
   });
 });
 
+describe('rewind', () => {
+  it('re-runs the failed activity of a Failed instance; 410 for a Completed one, 404 unknown', async () => {
+    const id = await startOrchestration(host, 'rewindable');
+    const failed = await waitFor(host, id);
+    expect(failed.runtimeStatus).toBe('Failed');
+    expect((await post(`${host.webhooks}/instances/${id}/rewind?reason=retry`)).status).toBe(202);
+    const s = await waitFor(host, id);
+    expect(s.runtimeStatus).toBe('Completed');
+    expect(s.output).toEqual({ first: 'Hello rewind!', attempts: 2 });
+    expect((await post(`${host.webhooks}/instances/${id}/rewind`)).status).toBe(410);
+    expect((await post(`${host.webhooks}/instances/nobody/rewind`)).status).toBe(404);
+  });
+});
+
 describe('list', () => {
   it('pages with top and x-ms-continuation-token, filters by status and created time', async () => {
     const from = new Date(Date.now() - 1000).toISOString();

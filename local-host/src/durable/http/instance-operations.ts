@@ -33,11 +33,9 @@ export function instanceOperation(ctx: ApiContext): void {
         sendCheckStatus(ctx, newId);
         return;
       }
-      case 'rewind': {
-        const row = ctx.mgmt.get(id);
-        if (!row) throw new HttpError(404, 'not found', { Message: `No instance with ID '${id}' was found.` });
-        throw new HttpError(501, 'rewind', { Message: 'Rewind is not implemented by this local host.' });
-      }
+      case 'rewind':
+        ctx.mgmt.rewind(id, reason);
+        break;
       default:
         throw new HttpError(404, 'unknown operation', { Message: `Unknown instance operation '${ctx.params.operation ?? ''}'.` });
     }
