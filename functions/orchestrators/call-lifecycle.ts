@@ -94,8 +94,11 @@ export function* callLifecycle(ctx: OrchestrationContext): Step<CallLifecycleRes
   const clog = orchestrationLog(ctx, { callId: m.callId, callChainId: answer.call.callChainId, tenantId: answer.call.tenantId });
 
   if (answer.outcome !== 'answered') {
-    m.lifecycle = 'failed';
-    m.recording = 'failed';
+    // failed: the recorder could not answer (users see failed); declined: the policy does not record this call.
+    if (answer.outcome === 'failed') {
+      m.lifecycle = 'failed';
+      m.recording = 'failed';
+    }
     m.failureReason = answer.reason;
     return yield* finish(ctx, m, clog);
   }
