@@ -78,6 +78,16 @@ describe('crash safety', () => {
     const verdict = await verifyRecording({ callId: s.callId }, { store, verifier });
     expect(verdict.problems).toEqual([]);
     expect(verdict.streams[0]?.sha256).toBe(expectedSha('mixed', 1, total));
+
+    // The CLI gives the same verdict from the environment alone.
+    const { spawnSync } = await import('node:child_process');
+    const { REPO } = await import('./helpers/worker-process.js');
+    const cli = spawnSync(process.execPath, ['dist/media-worker/src/verify-cli.js', s.callId], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`call ${s.callId}: INTACT`));
+    const missing = spawnSync(process.execPath, ['dist/media-worker/src/verify-cli.js', 'no-such-call'], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toMatch(/NOT INTACT[\s\S]*no manifest found/);
     s.client.close();
     proc.child.kill('SIGTERM');
   });

@@ -169,8 +169,10 @@ export class BridgeConnection implements BridgeLink {
     this.credit--;
     const session = this.session as Session;
     session.onFrame(stream.streamId);
-    // Zero-copy while the consumer keeps up; copy when frames may wait (pre-grant) so they do not pin socket buffers.
-    const payload = session.gate.state === 'granted' ? m.payload : Buffer.from(m.payload);
+    // The decoded payload is a view of the socket read (up to 64 KiB). A queued view would pin that whole read, so
+    // the 640 bytes are copied into a small pooled buffer once here (the chunker copies them into the chunk later).
+    const payload = Buffer.allocUnsafe(m.payload.length);
+    m.payload.copy(payload);
     if (!stream.queue.tryPush({ seq: m.seq, timestamp: m.timestamp, flags: m.flags, activeSpeakers: m.activeSpeakers, payload })) {
       throw new ProtocolError('flowControl', 'stream queue full');
     }
