@@ -1,20 +1,23 @@
-// `npm start`: the whole product on local parts. Flags: --no-calls, --fresh, --quiet (hide child output).
+// `npm start`: the whole product on local parts. Flags: --no-calls, --fresh, --quiet (hide child output),
+// --root DIR (where .stack/ and .data/ go; default the repo root).
 // Ctrl-C stops every child (SIGTERM, then SIGKILL after a grace period); data in .data/ is kept for the next start.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllLive } from './process/managed-child.js';
 import { runDefaultScenarios } from './scenarios.js';
 import { startStack, type RunningStack } from './stack.js';
 import { formatTable, urlRows } from './url-table.js';
 
-const usage = 'usage: npm start -- [--no-calls] [--fresh] [--quiet]';
+const usage = 'usage: npm start -- [--no-calls] [--fresh] [--quiet] [--root DIR]';
 
-function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean } {
+function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean; root: string | undefined } {
   try {
     const { values } = parseArgs({
       options: {
         'no-calls': { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
+        root: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -23,7 +26,7 @@ function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean } {
       process.stdout.write(`${usage}\n`);
       process.exit(0);
     }
-    return { calls: !values['no-calls'], fresh: values.fresh, quiet: values.quiet };
+    return { calls: !values['no-calls'], fresh: values.fresh, quiet: values.quiet, root: values.root ? resolve(values.root) : undefined };
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
     process.exit(2);
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const stack = await startStack({ fresh: flags.fresh, say, log: flags.quiet ? false : undefined });
+  const stack = await startStack({ root: flags.root, fresh: flags.fresh, say, log: flags.quiet ? false : undefined });
   running.stack = stack;
   if (signals > 0) return; // Ctrl-C arrived while starting; the handler is stopping it
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
