@@ -222,6 +222,8 @@ export class DurableStore {
   readonly #db: Database.Database;
   readonly #stmts;
   readonly #cache = new Map<string, InstanceRow>();
+  /** One transaction wrapper for the store's life: better-sqlite3's `transaction()` builds four closures per call. */
+  readonly #tx: (fn: () => unknown) => unknown;
 
   constructor(dataDir: string, fileName = 'durable.sqlite', synchronous: 'OFF' | 'NORMAL' | 'FULL' = 'NORMAL') {
     mkdirSync(dataDir, { recursive: true });
@@ -246,9 +248,14 @@ export class DurableStore {
     if (version !== 0 && version !== schemaVersion) {
       throw new Error(`${join(dataDir, fileName)} has store schema ${version}, this host needs ${schemaVersion}: delete the file to start over.`);
     }
+    // Pages stay in memory (64 MiB at most), temp tables too: fewer reads of the file under load.
+    this.#db.pragma('cache_size = -65536');
+    this.#db.pragma('temp_store = MEMORY');
     this.#db.exec(schema);
     this.#db.pragma(`user_version = ${schemaVersion}`);
     const db = this.#db;
+    // Called again inside a transaction, the same wrapper makes a savepoint (better-sqlite3 checks db.inTransaction).
+    this.#tx = db.transaction((fn: () => unknown) => fn());
     this.#stmts = {
       getInstance: db.prepare<[string], InstanceRecord>('SELECT * FROM instances WHERE instance_id = ?'),
       upsertInstance: db.prepare(
@@ -306,7 +313,7 @@ export class DurableStore {
    */
   transaction<T>(fn: () => T): T {
     try {
-      return this.#db.transaction(fn)();
+      return this.#tx(fn) as T;
     } catch (err) {
       this.#cache.clear(); // the rows cached during the rolled-back part may be wrong
       throw err;
