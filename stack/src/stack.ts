@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { appSettings, COSMOS_DATABASE, notificationUrl, RECORDINGS_CONTAINER, WORKER_ID, writeSettingsFile } from './app-settings.js';
 import { stackLayout, type StackLayout } from './layout.js';
@@ -106,6 +107,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     ]);
     parts.push(azurite, cosmos);
     const storageEnv = { ...azurite.env, ...cosmos.env, RECORDINGS_CONTAINER };
+    // Read by tools run beside the stack (`npm run verify`): where the recordings are and how to check them.
+    await writeFile(
+      join(layout.stackDir, 'env.json'),
+      JSON.stringify({ ...storageEnv, MEDIA_WORKER_DATA_DIR: layout.mediaWorkerDir, MANIFEST_SIGNING_KEY_FILE: layout.manifestSigningKeyFile }, null, 2),
+      { mode: 0o600 },
+    );
     await BlobServiceClient.fromConnectionString(azurite.env.BLOB_CONNECTION_STRING ?? '')
       .getContainerClient(RECORDINGS_CONTAINER)
       .createIfNotExists();

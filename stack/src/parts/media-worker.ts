@@ -46,6 +46,8 @@ export function mediaWorkerEnv(s: MediaWorkerSettings): Record<string, string> {
     MANIFEST_SIGNING_KEY_FILE: s.manifestSigningKeyFile,
     WORKER_SHARED_KEY: s.workerSharedKey,
     FUNCTIONS_BASE_URL: s.functionsBaseUrl,
+    // Chunk writes, fsyncs and hashing run on libuv's pool; the default of 4 threads caps concurrent commits.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32',
   };
 }
 
