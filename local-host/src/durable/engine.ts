@@ -58,7 +58,7 @@ export class DurableEngine {
     this.entities = new EntityDispatcher({
       store,
       host,
-      commit: (fn) => this.#commit(fn),
+      commit: (fn) => this.commit(fn),
       delivered: (m) => this.#track(m.instanceId, m.visibleMs, host.clock.now()),
       wake: () => this.#schedulePump(),
       parseResult: (d) => typedDataToJson(d as RpcTypedData | null | undefined),
@@ -188,7 +188,7 @@ export class DurableEngine {
    * SQLite transaction (each as a savepoint), which makes one WAL write instead of many. Callers continue only after
    * the outer commit, so nothing is acted on before it is durable.
    */
-  #commit<T>(fn: () => T): Promise<T> {
+  commit<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#commits.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#flushScheduled) {
@@ -263,7 +263,7 @@ export class DurableEngine {
       children: [...prep.implicit.children, ...outcome.work.children],
       entityOps: [...prep.implicit.entityOps, ...outcome.work.entityOps],
     };
-    const committed = await this.#commit(() => {
+    const committed = await this.commit(() => {
       const current = store.getInstance(instanceId);
       if (!current || current.executionId !== instance.executionId || isTerminal(current.status)) {
         return undefined; // terminated, purged or restarted while the orchestrator ran: drop this episode
@@ -377,7 +377,7 @@ export class DurableEngine {
       event: { ...event, Timestamp: iso(now) },
       chain: item.chain,
     };
-    const delivered = await this.#commit(() => {
+    const delivered = await this.commit(() => {
       if (!this.#store.deleteActivity(item.id)) return false; // instance terminated or purged meanwhile
       this.#store.addInbox(message);
       return true;

@@ -72,8 +72,11 @@ export class DurableManagement {
     return this.#store.history(instanceId);
   }
 
-  /** Starts (or, for a finished id, replaces) an instance. `inputJson` is JSON text or null. */
-  start(requestedName: string, instanceId: string | undefined, inputJson: string | null): string {
+  /**
+   * Starts (or, for a finished id, replaces) an instance. `inputJson` is JSON text or null. Resolves after the commit
+   * (the engine's group commit: starts arriving in the same event-loop turn share one transaction).
+   */
+  async start(requestedName: string, instanceId: string | undefined, inputJson: string | null): Promise<string> {
     const name = this.#resolveOrchestrator(requestedName);
     if (name === undefined) {
       throw new OperationError(
@@ -86,7 +89,7 @@ export class DurableManagement {
     if (bad) throw new OperationError(400, bad);
     const now = this.#clock.now();
     const executionId = newInstanceId();
-    this.#store.transaction(() => {
+    await this.#engine.commit(() => {
       const existing = this.#store.getInstance(id);
       if (existing && !isTerminal(existing.status)) {
         throw new OperationError(500, `An Orchestration instance with the status ${existing.status} already exists.`);
@@ -121,16 +124,18 @@ export class DurableManagement {
     return id;
   }
 
-  /** Queues an external event. The caller has checked existence and status (404 / 410). */
-  raiseEvent(instanceId: string, eventName: string, dataJson: string | null): void {
+  /** Queues an external event (resolves after the group commit). The caller has checked existence and status (404 / 410). */
+  async raiseEvent(instanceId: string, eventName: string, dataJson: string | null): Promise<void> {
     const now = this.#clock.now();
-    this.#store.addInbox({
-      instanceId,
-      executionId: null,
-      visibleMs: now,
-      event: { EventType: EventType.EventRaised, EventId: -1, Timestamp: iso(now), Name: eventName, Input: dataJson },
-      chain: false,
-    });
+    await this.#engine.commit(() =>
+      this.#store.addInbox({
+        instanceId,
+        executionId: null,
+        visibleMs: now,
+        event: { EventType: EventType.EventRaised, EventId: -1, Timestamp: iso(now), Name: eventName, Input: dataJson },
+        chain: false,
+      }),
+    );
     this.#engine.notify(instanceId, now);
   }
 
@@ -237,7 +242,7 @@ export class DurableManagement {
   }
 
   /** Restarts with the original input; returns the (new) instance id. */
-  restart(instanceId: string, withNewInstanceId: boolean): string {
+  restart(instanceId: string, withNewInstanceId: boolean): Promise<string> {
     const row = this.#store.getInstance(instanceId);
     if (!row) throw new OperationError(400, 'InstanceId does not match a valid orchestration instance.');
     return this.start(row.name, withNewInstanceId ? undefined : instanceId, row.input);

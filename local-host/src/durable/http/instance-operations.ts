@@ -13,7 +13,7 @@ function toHttp(err: unknown): unknown {
   return err;
 }
 
-export function instanceOperation(ctx: ApiContext): void {
+export async function instanceOperation(ctx: ApiContext): Promise<void> {
   const id = ctx.params.instanceId ?? '';
   const op = (ctx.params.operation ?? '').toLowerCase();
   const reason = ctx.url.searchParams.get('reason') ?? '';
@@ -29,7 +29,7 @@ export function instanceOperation(ctx: ApiContext): void {
         ctx.mgmt.resume(id, reason);
         break;
       case 'restart': {
-        const newId = ctx.mgmt.restart(id, (ctx.url.searchParams.get('restartWithNewInstanceId') ?? 'true').toLowerCase() !== 'false');
+        const newId = await ctx.mgmt.restart(id, (ctx.url.searchParams.get('restartWithNewInstanceId') ?? 'true').toLowerCase() !== 'false');
         sendCheckStatus(ctx, newId);
         return;
       }

@@ -15,6 +15,6 @@ export async function raiseEvent(ctx: ApiContext): Promise<void> {
     throw new HttpError(400, 'content type', { Message: 'Only application/json request content is supported' });
   }
   const value = parseJsonOr400(body.toString('utf8'));
-  ctx.mgmt.raiseEvent(id, eventName, JSON.stringify(value));
+  await ctx.mgmt.raiseEvent(id, eventName, JSON.stringify(value));
   sendEmpty(ctx.res, 202);
 }

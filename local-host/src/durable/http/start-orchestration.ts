@@ -13,7 +13,7 @@ export async function startOrchestration(ctx: ApiContext): Promise<void> {
   if (body.length > 0) inputJson = JSON.stringify(parseJsonOr400(body.toString('utf8')));
   let id: string;
   try {
-    id = ctx.mgmt.start(name, ctx.params.instanceId, inputJson);
+    id = await ctx.mgmt.start(name, ctx.params.instanceId, inputJson);
   } catch (err) {
     if (err instanceof OperationError) throw err.status === 400 ? argumentError(err.message) : serverError(err.message);
     throw err;
