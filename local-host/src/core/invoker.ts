@@ -74,45 +74,59 @@ export class Invoker {
       traceContext: options.traceParent ? { traceParent: options.traceParent, traceState: '', attributes: {} } : null,
       retryContext: null,
     };
-    const log = this.#deps.log.child({ functionName: fn.info.name, invocationId });
+    // The child logger is built on first use: most invocations log nothing at the default level.
+    const parentLog = this.#deps.log;
+    let childLog: JsonLogger | undefined;
+    const log = (): JsonLogger => (childLog ??= parentLog.child({ functionName: fn.info.name, invocationId }));
+    const debug = parentLog.enabled('debug');
     const current: { context?: unknown } = {};
     const coreCtx: CoreInvocationContext = {
       invocationId,
       request: rpcRequest,
       metadata: fn.metadata,
       state: undefined,
-      log: (level, category, message) => this.#emit(log, { level, category, message, invocationContext: current.context }, coreCtx.state),
+      log: (level, category, message) => this.#emit(log(), { level, category, message, invocationContext: current.context }, coreCtx.state),
     };
 
     const started = process.hrtime.bigint();
-    log.debug('invocation started');
+    if (debug) log().debug('invocation started');
     const invocModel = await model.getInvocationModel(coreCtx);
     const { context, inputs: initialInputs } = await invocModel.getArguments();
     current.context = context;
     const hookData: Record<string, unknown> = {};
     const appHookData = hooks.appHookData;
-    const preCtx = readOnlyHookContext(hookData, appHookData, context, {
-      functionCallback: fn.callback,
-      inputs: initialInputs,
-    });
-    await withState(coreCtx, 'preInvocationHooks', () => hooks.run('preInvocation', preCtx));
-
-    const inputs = preCtx.inputs as unknown[];
-    const callback = preCtx.functionCallback as typeof fn.callback;
-    const postCtx = readOnlyHookContext(hookData, appHookData, context, { inputs, result: null, error: null });
+    // Hook contexts are built only when hooks are registered (the common case has none; the result is the same).
+    let inputs = initialInputs;
+    let callback = fn.callback;
+    if (hooks.has('preInvocation')) {
+      const preCtx = readOnlyHookContext(hookData, appHookData, context, {
+        functionCallback: fn.callback,
+        inputs: initialInputs,
+      });
+      await withState(coreCtx, 'preInvocationHooks', () => hooks.run('preInvocation', preCtx));
+      inputs = preCtx.inputs as unknown[];
+      callback = preCtx.functionCallback as typeof fn.callback;
+    }
+    let result: unknown = null;
+    let error: unknown = null;
     try {
-      postCtx.result = await withState(coreCtx, 'invocation', () => invocModel.invokeFunction(context, inputs, callback));
+      result = await withState(coreCtx, 'invocation', () => invocModel.invokeFunction(context, inputs, callback));
     } catch (err) {
-      postCtx.error = err;
+      error = err;
     }
-    await withState(coreCtx, 'postInvocationHooks', () => hooks.run('postInvocation', postCtx));
+    if (hooks.has('postInvocation')) {
+      const postCtx = readOnlyHookContext(hookData, appHookData, context, { inputs, result, error });
+      await withState(coreCtx, 'postInvocationHooks', () => hooks.run('postInvocation', postCtx));
+      result = postCtx.result;
+      error = postCtx.error;
+    }
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (postCtx.error !== null && postCtx.error !== undefined) {
-      log.warn('invocation failed', { durationMs, error: describeError(postCtx.error) });
-      throw postCtx.error;
+    if (error !== null && error !== undefined) {
+      log().warn('invocation failed', { durationMs, error: describeError(error) });
+      throw error;
     }
-    const response = await invocModel.getResponse(context, postCtx.result);
-    log.debug('invocation succeeded', { durationMs });
+    const response = await invocModel.getResponse(context, result);
+    if (debug) log().debug('invocation succeeded', { durationMs });
     const outputData: InvocationResult['outputData'] = [];
     for (const out of response.outputData ?? []) {
       if (out.name && out.data) outputData.push({ name: out.name, data: out.data });

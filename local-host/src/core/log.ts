@@ -8,6 +8,8 @@ const rank: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, erro
 export interface JsonLogger extends HostLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): JsonLogger;
+  /** Whether a line at `level` would be written (lets hot paths skip building fields and child loggers). */
+  enabled(level: LogLevelName): boolean;
 }
 
 export interface JsonLoggerOptions {
@@ -38,6 +40,7 @@ export function createJsonLogger(options: JsonLoggerOptions): JsonLogger {
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields) => createJsonLogger({ ...options, write, fields: { ...base, ...fields } }),
+    enabled: (level) => rank[level] >= rank[options.level],
   };
 }
 
