@@ -1,0 +1,36 @@
+// The orchestration continues as new after every 3 signals here: a recorded call must still be answered, recorded
+// byte-exact and finalized with state carried across executions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingParts, startRecorderStack, toneCall, type RecorderStack } from './helpers/recorder-stack.js';
+
+const missing = missingParts();
+let stack: RecorderStack;
+
+beforeAll(async () => {
+  if (missing.length > 0) return;
+  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '5000', RECORDER_MAX_EVENTS_PER_EXECUTION: '3' } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe.skipIf(missing.length > 0)('continueAsNew on a long signal stream', () => {
+  it('carries the call state over executions and finalizes the recording', async () => {
+    const started = await stack.startCall(toneCall());
+    const legId = started.legs[0]?.id ?? '';
+    const ended = await stack.waitForSim(started.id, (c) => c.state === 'ended' && Object.keys(c.groundTruth).length > 0, 90_000);
+    expect(ended.users[0]?.recording).toBe('recording');
+    const done = await stack.waitForOrchestration(legId, (s) => ['Completed', 'Failed'].includes(s.runtimeStatus), 120_000);
+    expect(done.output).toMatchObject({ lifecycle: 'finalized', recordingStatus: 'recording' });
+    const out = done.output as { conversationId: string };
+    const doc = await stack.conversation(out.conversationId);
+    const leg = (doc?.legs as { callId: string; integrity: string; seal: { manifestBlob: string } | null; participants: unknown[] }[]).find((l) => l.callId === legId);
+    expect(leg?.integrity).toBe('sealed');
+    expect(leg?.participants.length).toBeGreaterThanOrEqual(2);
+    const stored = await stack.streamHashes((leg?.seal?.manifestBlob ?? '').replace(/manifest\.json$/, ''));
+    const truth = ended.groundTruth[legId]?.streams ?? [];
+    expect(truth.length).toBeGreaterThan(0);
+    for (const s of truth) expect(stored[s.streamId]).toBe(s.sha256);
+  }, 240_000);
+});
