@@ -18,6 +18,7 @@ import { orchestratorStateSchema, type OrchestratorState } from './orchestrator-
 import type { ActivityItem, DurableStore, InstanceRow, NewInboxMessage } from './store.js';
 import { TimerHeap } from './timer-heap.js';
 import { EntityDispatcher } from './entities.js';
+import { FunctionLookup } from './function-lookup.js';
 
 export interface EngineOptions {
   maxConcurrentActivities: number;
@@ -32,6 +33,7 @@ export class DurableEngine {
   readonly #store: DurableStore;
   readonly #host: HostServices;
   readonly #opts: EngineOptions;
+  readonly #functions: FunctionLookup;
   readonly #ready = new Set<string>();
   readonly #running = new Set<string>();
   readonly #timers = new TimerHeap();
@@ -55,6 +57,7 @@ export class DurableEngine {
     this.#store = store;
     this.#host = host;
     this.#opts = opts;
+    this.#functions = new FunctionLookup(() => host.functions());
     this.entities = new EntityDispatcher({
       store,
       host,
@@ -349,9 +352,7 @@ export class DurableEngine {
     if (!this.#store.getActivity(item.id)) return;
     const nowStart = this.#host.clock.now();
     let event: HistoryEvent;
-    const fn = this.#host
-      .functions()
-      .find((f) => f.name.toLowerCase() === item.name.toLowerCase() && f.trigger.type.toLowerCase() === 'activitytrigger');
+    const fn = this.#functions.find(item.name, 'activityTrigger');
     if (!fn) {
       event = taskFailed(item, `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`, '', nowStart);
     } else {

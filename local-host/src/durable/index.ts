@@ -6,6 +6,7 @@
 import type { BindingInfo, FunctionInfo, HostExtension, HostServices, RpcTypedData } from '../runtime/extension.js';
 import { createDashboardHandler } from '../dashboard/dashboard.js';
 import { DurableEngine } from './engine.js';
+import { FunctionLookup } from './function-lookup.js';
 import { createWebhookHandler } from './http/routes.js';
 import { durableClientBindingData, webhookPrefix } from './http/urls.js';
 import { DurableManagement } from './management.js';
@@ -43,8 +44,8 @@ export function createDurableExtension(options: DurableExtensionOptions = {}): H
         timerPollMs: options.timerPollMs ?? 250,
       });
       // Function names are case-insensitive in Azure Functions; the registered spelling is used from here on.
-      const resolveOrchestrator = (name: string): string | undefined =>
-        h.functions().find((f) => f.name.toLowerCase() === name.toLowerCase() && f.trigger.type.toLowerCase() === 'orchestrationtrigger')?.name;
+      const lookup = new FunctionLookup(() => h.functions());
+      const resolveOrchestrator = (name: string): string | undefined => lookup.find(name, 'orchestrationTrigger')?.name;
       const mgmt = new DurableManagement(store, engine, h.clock, resolveOrchestrator);
       h.mountHttp(webhookPrefix, createWebhookHandler({ mgmt, hubName, baseUrl: h.baseUrl, log: h.log, nowMs: () => h.clock.now() }));
       h.mountHttp('/dashboard', createDashboardHandler({ mgmt, hubName, engine, baseUrl: h.baseUrl, log: h.log }));
