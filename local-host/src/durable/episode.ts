@@ -73,7 +73,16 @@ export interface EpisodeOutcome {
   finished: boolean;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+let isoMs = NaN;
+let isoText = '';
+/** ISO-8601 text of a time; the last value is remembered (an episode stamps many events with the same time). */
+export function iso(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
 
 function emptyWork(): EpisodeWork {
   return { events: [], inbox: [], activities: [], children: [], entityOps: [] };
