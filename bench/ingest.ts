@@ -21,6 +21,8 @@ const REPO = join(HERE, '..', '..');
 const WORKER_MAIN = join(REPO, 'dist', 'media-worker', 'src', 'main.js');
 const KEY = 'bench-worker-key-123456';
 const FRAMES_PER_CHUNK = 100; // 2 s chunks
+/** Extra node flags for the worker and load generator (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const TICK_MS = 100;
 
 // ---------------------------------------------------------------- load generator (child process)
@@ -253,7 +255,7 @@ function waitReady(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Pr
 }
 
 function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
-  const child = fork(fileURLToPath(import.meta.url), ['--loadgen'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--loadgen'], { execArgv: NODE_ARGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => {
       resolve(m as LoadResult);
@@ -283,7 +285,7 @@ interface StepResult {
 }
 
 async function startWorker(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; bridgePort: number }> {
-  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const m = await waitReady(child, /READY media-worker (\S+)/);
   const url = m[1] as string;
   const health = (await (await fetch(`${url}/health`)).json()) as { bridge: string };
@@ -294,7 +296,11 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    // A profiled worker exits cleanly (SIGTERM) so its profile is written; otherwise kill at once.
+    if (NODE_ARGS.length > 0) {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    } else child.kill('SIGKILL');
   });
 }
 

@@ -6,7 +6,7 @@ import type { Agent } from 'node:https';
 import type { WorkerConfig } from './config.js';
 import { CosmosRecordingsStore, type RecordingsStore } from './metadata/recordings-store.js';
 import { BlobObjectStore } from './storage/blob-object-store.js';
-import { FileObjectStore } from './storage/file-object-store.js';
+import { SegmentObjectStore } from './storage/segment-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 
 export const RECORDINGS_COSMOS_CONTAINER = 'recordings';
@@ -25,7 +25,7 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 20, delay
 }
 
 export async function createObjectStore(config: Pick<WorkerConfig, 'sink' | 'blobConnectionString' | 'container' | 'dataDir'>): Promise<ObjectStore> {
-  if (config.sink === 'file') return new FileObjectStore(join(config.dataDir, 'store', config.container));
+  if (config.sink === 'file') return new SegmentObjectStore(join(config.dataDir, 'store', config.container));
   const service = BlobServiceClient.fromConnectionString(config.blobConnectionString ?? '');
   const container = service.getContainerClient(config.container);
   await retry('creating the recordings container', () => container.createIfNotExists());

@@ -36,7 +36,9 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
   await spill.open();
   // A local-file sink is already on local disk: spilling to the same disk would only add fsyncs.
   const primaryTimeoutMs = store.kind === 'file' ? Math.max(config.primaryTimeoutMs, 60_000) : config.primaryTimeoutMs;
-  const writer = new DurableWriter(store, spill, { primaryTimeoutMs, maxInFlight: config.maxInFlightWrites, drainIntervalMs: 1000 }, log);
+  // The file sink group-commits (one writev + fsync per batch): many writes in flight make large batches.
+  const maxInFlight = store.kind === 'file' ? Math.max(config.maxInFlightWrites, 4096) : config.maxInFlightWrites;
+  const writer = new DurableWriter(store, spill, { primaryTimeoutMs, maxInFlight, drainIntervalMs: 1000 }, log);
   writer.start();
   const events = new MediaEventPoster(
     { baseUrl: config.functionsBaseUrl, sharedKey: config.sharedKey, workerId: config.workerId, maxQueued: 10_000, maxAttempts: 6, initialBackoffMs: 250, requestTimeoutMs: 5000 },
