@@ -119,7 +119,7 @@ async function benchLifecycles(baseUrl: string, pid: number | undefined): Promis
   for (;;) {
     const res = await request('GET', `${hook}/instances?instanceIdPrefix=${run}-&runtimeStatus=Pending,Running&top=1`);
     if ((JSON.parse(res.text) as unknown[]).length === 0) break;
-    await sleep(50);
+    await sleep(200);
   }
   const seconds = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);

@@ -265,6 +265,11 @@ export class DurableStore {
            input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, created_ms = excluded.created_ms,
            updated_ms = excluded.updated_ms, parent_json = excluded.parent_json, state_json = excluded.state_json`,
       ),
+      updateInstance: db.prepare(
+        `UPDATE instances SET name = @name, execution_id = @executionId, status = @status, input = @input, output = @output,
+           custom_status = @customStatus, created_ms = @createdMs, updated_ms = @updatedMs, parent_json = @parentJson, state_json = @stateJson
+         WHERE instance_id = @instanceId`,
+      ),
       deleteInstance: db.prepare<[string]>('DELETE FROM instances WHERE instance_id = ?'),
       history: db.prepare<[string], { events: string }>('SELECT events FROM history WHERE instance_id = ? ORDER BY chunk'),
       nextChunk: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(chunk) + 1, 0) AS n FROM history WHERE instance_id = ?'),
@@ -341,8 +346,11 @@ export class DurableStore {
   }
 
   putInstance(row: InstanceRow): void {
+    // A cached row exists in the table (the cache is dropped on rollback and purge): a plain UPDATE is cheaper than
+    // the upsert's failed INSERT; the upsert remains the fallback.
+    const known = this.#cache.has(row.instanceId);
     this.#remember({ ...row });
-    this.#stmts.upsertInstance.run({
+    const params = {
       instanceId: row.instanceId,
       name: row.name,
       executionId: row.executionId,
@@ -354,7 +362,9 @@ export class DurableStore {
       updatedMs: row.updatedMs,
       parentJson: row.parent ? JSON.stringify(row.parent) : null,
       stateJson: JSON.stringify(row.state),
-    });
+    };
+    if (known && this.#stmts.updateInstance.run(params).changes === 1) return;
+    this.#stmts.upsertInstance.run(params);
   }
 
   queryInstances(q: InstanceQuery): InstanceRow[] {
