@@ -4,6 +4,7 @@
  *   POST /api/calling/notifications                    Graph calling webhook (global)
  *   POST /api/calling/notifications/{workerId}/{callId} per-call callback URI given in `answer`
  *   POST /api/media-events                             media-worker events (x-worker-key)
+ *   POST /api/ops/reindex                            rebuild the Cosmos index from Blob (admin key)
  * Orchestration `callLifecycle` (instance id = call id) and its activities.
  */
 import { app } from '@azure/functions';
@@ -21,6 +22,7 @@ import { durableClientInput } from './adapters/durable-client.js';
 import { appDeps, warmUp, type AppDeps } from './deps.js';
 import { ACTIVITY } from './domain/activity-contracts.js';
 import { CALL_ORCHESTRATOR } from './domain/signals.js';
+import { postOpsReindex } from './http/ops-reindex.js';
 import { postCallingNotifications } from './http/calling-notifications.js';
 import { postMediaEvent } from './http/media-events.js';
 import { callLifecycle } from './orchestrators/call-lifecycle.js';
@@ -48,6 +50,13 @@ app.http('mediaEvents', {
   authLevel: 'anonymous',
   extraInputs: [durableClientInput],
   handler: postMediaEvent,
+});
+
+app.http('opsReindex', {
+  route: 'ops/reindex',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: postOpsReindex,
 });
 
 df.app.orchestration(CALL_ORCHESTRATOR, callLifecycle);

@@ -57,6 +57,14 @@ export class CallJsonWriter {
     throw new Error(`${blobName}: too many concurrent writers`);
   }
 
+  /** Names of every blob under `prefix` whose last path segment is `fileName`, in listing order. */
+  async *listNamed(fileName: string, prefix = ''): AsyncIterable<string> {
+    const container = await this.ready();
+    for await (const item of container.listBlobsFlat(prefix ? { prefix } : {})) {
+      if (item.name === fileName || item.name.endsWith(`/${fileName}`)) yield item.name;
+    }
+  }
+
   async read(blobName: string): Promise<string | null> {
     const container = await this.ready();
     try {

@@ -1,9 +1,9 @@
 /**
  * cosmosdb-server keeps everything in memory, so after every Cosmos start the app's index must be rebuilt from Blob.
- * The extension point: the app may expose `POST /api/admin/reindex` (admin key); the stack calls it when the local
+ * The extension point: the app may expose `POST /api/ops/reindex` (admin key); the stack calls it when the local
  * host is up after Cosmos started. A 404 means the app has no such route (yet) and is not an error.
  */
-export const REINDEX_PATH = '/api/admin/reindex';
+export const REINDEX_PATH = '/api/ops/reindex';
 
 export type ReindexOutcome =
   | { readonly kind: 'done'; readonly status: number; readonly body: string }

@@ -44,7 +44,7 @@ export interface StackOptions {
   readonly requireAll?: boolean;
   /**
    * Called once the app is reachable after Cosmos (in memory, so empty) started: rebuild the index from Blob.
-   * Default: `POST {host}/api/admin/reindex`, a 404 tolerated.
+   * Default: `POST {host}/api/ops/reindex`, a 404 tolerated.
    */
   readonly onCosmosStarted?: (stack: RunningStack) => Promise<ReindexOutcome | void>;
 }
