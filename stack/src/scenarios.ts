@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reportCalls } from './call-report.js';
 import { requestJson } from './http-json.js';
 import type { RunningStack } from './stack.js';
 
@@ -91,6 +92,10 @@ export async function runDefaultScenarios(stack: RunningStack, options: Scenario
     );
   }
   for (const c of latest) say(describeCall(c));
+  if (stack.urls.mediaWorker) {
+    say('per recorded leg (verified with npm run verify, compared with what the simulator sent):');
+    await reportCalls(stack, latest.map((c) => c.id), { say });
+  }
   return latest;
 }
 
