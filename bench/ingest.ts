@@ -311,7 +311,8 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
   const dataDir = join(root, `w-${label}-${streams}`);
   const w = await startWorker({
     MEDIA_WORKER_CONTROL_PORT: '0', MEDIA_WORKER_BRIDGE_PORT: '0', MEDIA_WORKER_DATA_DIR: dataDir, WORKER_SHARED_KEY: KEY,
-    MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', UV_THREADPOOL_SIZE: '32', ...sinkEnv,
+    MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', UV_THREADPOOL_SIZE: '32',
+    ...(process.env.MEDIA_WORKER_FILE_FSYNC ? { MEDIA_WORKER_FILE_FSYNC: process.env.MEDIA_WORKER_FILE_FSYNC } : {}), ...sinkEnv,
   });
   const pid = w.child.pid as number;
   await new Promise((r) => setTimeout(r, 500));
@@ -325,7 +326,11 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
     const loadUrl = `${w.url}/load`;
     const report = async (): Promise<ReturnType<typeof LoadReportSchema.parse>> =>
       LoadReportSchema.parse(await (await fetch(loadUrl, { headers: { [WORKER_KEY_HEADER]: KEY } })).json());
-    while ((await report()).streams < streams) await new Promise((r) => setTimeout(r, 200));
+    const setupDeadline = Date.now() + 300_000;
+    while ((await report()).streams < streams) {
+      if (Date.now() > setupDeadline) throw new Error(`only some of ${streams} streams opened`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const c0 = await cpuTicks(pid);
     const r0 = await report();

@@ -24,8 +24,8 @@ async function retry<T>(what: string, fn: () => Promise<T>, attempts = 20, delay
   throw new Error(`${what} failed: ${String(last)}`);
 }
 
-export async function createObjectStore(config: Pick<WorkerConfig, 'sink' | 'blobConnectionString' | 'container' | 'dataDir'>): Promise<ObjectStore> {
-  if (config.sink === 'file') return new SegmentObjectStore(join(config.dataDir, 'store', config.container));
+export async function createObjectStore(config: Pick<WorkerConfig, 'sink' | 'blobConnectionString' | 'container' | 'dataDir'> & Partial<Pick<WorkerConfig, 'fileFsync'>>): Promise<ObjectStore> {
+  if (config.sink === 'file') return new SegmentObjectStore(join(config.dataDir, 'store', config.container), { fsync: config.fileFsync ?? true });
   const service = BlobServiceClient.fromConnectionString(config.blobConnectionString ?? '');
   const container = service.getContainerClient(config.container);
   await retry('creating the recordings container', () => container.createIfNotExists());

@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   MEDIA_WORKER_DATA_DIR: z.string().min(1).default(join('.data', 'media-worker')),
   /** `blob` (needs BLOB_CONNECTION_STRING) or `file` (local files under the data dir; bench only). */
   MEDIA_WORKER_SINK: z.enum(['blob', 'file']).optional(),
+  /** File sink: fdatasync each group-commit batch before acking (1, default) or rely on the page cache (0). */
+  MEDIA_WORKER_FILE_FSYNC: z.enum(['0', '1']).optional(),
   BLOB_CONNECTION_STRING: z.string().min(1).optional(),
   RECORDINGS_CONTAINER: z.string().min(3).default('recordings'),
   COSMOS_ENDPOINT: z.string().url().optional(),
@@ -39,6 +41,7 @@ export interface WorkerConfig {
   bindHost: string;
   dataDir: string;
   sink: 'blob' | 'file';
+  fileFsync: boolean;
   blobConnectionString: string | undefined;
   container: string;
   cosmos: { endpoint: string; key: string; database: string } | undefined;
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     bindHost: e.MEDIA_WORKER_BIND_HOST,
     dataDir: e.MEDIA_WORKER_DATA_DIR,
     sink,
+    fileFsync: e.MEDIA_WORKER_FILE_FSYNC !== '0',
     blobConnectionString: e.BLOB_CONNECTION_STRING,
     container: e.RECORDINGS_CONTAINER,
     cosmos: e.COSMOS_ENDPOINT && e.COSMOS_KEY ? { endpoint: e.COSMOS_ENDPOINT, key: e.COSMOS_KEY, database: e.COSMOS_DATABASE } : undefined,
