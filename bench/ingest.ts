@@ -331,7 +331,14 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
       if (Date.now() > setupDeadline) throw new Error(`only some of ${streams} streams opened`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    if (process.env.BENCH_TRACE === '1') {
+      // Per-second view of the worker while it warms up: buffered bytes per stream and chunk writes.
+      for (let i = 0; i < WARMUP_MS / 1000; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const r = await report();
+        process.stdout.write(`    trace: buffered ${(r.bufferedBytes / Math.max(1, r.streams) / 1024).toFixed(0)} KiB/stream, stored ${r.chunkWrites?.stored ?? '-'}\n`);
+      }
+    } else await new Promise((r) => setTimeout(r, WARMUP_MS));
     const c0 = await cpuTicks(pid);
     const r0 = await report();
     const t0 = Date.now();
