@@ -82,7 +82,9 @@ describe('crash safety', () => {
     // The CLI gives the same verdict from the environment alone.
     const { spawnSync } = await import('node:child_process');
     const { REPO } = await import('./helpers/worker-process.js');
-    const cli = spawnSync(process.execPath, ['dist/media-worker/src/verify-cli.js', s.callId], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
+    // The worker's key file, named explicitly: a local stack's `.stack/env.json` in the checkout names its own key.
+    const cliEnv = { ...process.env, ...env, MANIFEST_SIGNING_KEY_FILE: config.signingKeyFile };
+    const cli = spawnSync(process.execPath, ['dist/media-worker/src/verify-cli.js', s.callId], { cwd: REPO, env: cliEnv, encoding: 'utf8' });
     expect(cli.status).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`call ${s.callId}: INTACT`));
     const missing = spawnSync(process.execPath, ['dist/media-worker/src/verify-cli.js', 'no-such-call'], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
