@@ -6,22 +6,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { durableClientFor } from '../adapters/durable-client.js';
 import { CallOrchestrations } from '../adapters/orchestrations.js';
-import { appDeps, type AppDeps } from '../deps.js';
-import { Logger } from '../log.js';
 import { HttpError, toErrorResponse } from '../webhook/http-error.js';
+import { depsOrUnavailable, invocationLogger } from './handler-context.js';
 
 export async function postCallingNotifications(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const receivedAt = new Date();
-  const log = new Logger({ log: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) }, {
-    fn: 'callingNotifications', invocationId: context.invocationId,
-  });
-  let deps: AppDeps;
-  try {
-    deps = appDeps();
-  } catch (err) {
-    log.error('app misconfigured', { error: (err as Error).message });
-    return { status: 503, jsonBody: { error: 'unavailable', reason: 'app misconfigured; see logs' } };
-  }
+  const log = invocationLogger(context, 'callingNotifications');
+  const ready = depsOrUnavailable(log);
+  if ('response' in ready) return ready.response;
+  const { deps } = ready;
   try {
     const raw = await request.text();
     const batch = await deps.receiver.receive(request.headers.get('authorization'), raw);

@@ -4,9 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { MediaEventSchema, WORKER_KEY_HEADER } from '../../contracts/worker-api/index.js';
 import { durableClientFor } from '../adapters/durable-client.js';
 import { CallOrchestrations } from '../adapters/orchestrations.js';
-import { appDeps, type AppDeps } from '../deps.js';
-import { Logger } from '../log.js';
 import { HttpError, toErrorResponse } from '../webhook/http-error.js';
+import { depsOrUnavailable, invocationLogger } from './handler-context.js';
 
 function keyMatches(given: string | null, expected: string): boolean {
   if (given === null) return false;
@@ -16,16 +15,10 @@ function keyMatches(given: string | null, expected: string): boolean {
 }
 
 export async function postMediaEvent(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = new Logger({ log: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) }, {
-    fn: 'mediaEvents', invocationId: context.invocationId,
-  });
-  let deps: AppDeps;
-  try {
-    deps = appDeps();
-  } catch (err) {
-    log.error('app misconfigured', { error: (err as Error).message });
-    return { status: 503, jsonBody: { error: 'unavailable', reason: 'app misconfigured; see logs' } };
-  }
+  const log = invocationLogger(context, 'mediaEvents');
+  const ready = depsOrUnavailable(log);
+  if ('response' in ready) return ready.response;
+  const { deps } = ready;
   try {
     if (!keyMatches(request.headers.get(WORKER_KEY_HEADER), deps.config.workerSharedKey)) throw new HttpError(401, `missing or wrong ${WORKER_KEY_HEADER}`);
     let json: unknown;

@@ -6,17 +6,16 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { appDeps } from '../deps.js';
 import { reindexConversations } from '../jobs/reindex-conversations.js';
-import { Logger } from '../log.js';
 import { HttpError, toErrorResponse } from '../webhook/http-error.js';
+import { depsOrUnavailable, invocationLogger } from './handler-context.js';
 
 const BodySchema = z.object({ prefix: z.string().max(1024).optional() }).strict();
 
 export async function postOpsReindex(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = new Logger({ log: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) }, {
-    fn: 'opsReindex', invocationId: context.invocationId,
-  });
+  const log = invocationLogger(context, 'opsReindex');
+  const ready = depsOrUnavailable(log);
+  if ('response' in ready) return ready.response;
   try {
     const text = await request.text();
     let json: unknown = {};
@@ -29,8 +28,7 @@ export async function postOpsReindex(request: HttpRequest, context: InvocationCo
     }
     const body = BodySchema.safeParse(json);
     if (!body.success) throw new HttpError(400, `bad reindex request: ${body.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    const deps = appDeps();
-    const summary = await reindexConversations(deps, body.data.prefix ? { prefix: body.data.prefix } : {});
+    const summary = await reindexConversations(ready.deps, body.data.prefix ? { prefix: body.data.prefix } : {});
     log.info('conversation index rebuilt from Blob', { ...summary, skipped: summary.skipped.length });
     return { status: 200, jsonBody: summary };
   } catch (err) {
