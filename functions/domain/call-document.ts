@@ -6,16 +6,12 @@ import type { PartyIdentity } from '../../contracts/graph/index.js';
 import type { LifecycleState, UserVisibleRecordingStatus } from './lifecycle.js';
 import type { ResolvedPolicy } from './policy.js';
 import type { TimelineParticipant } from './roster.js';
+import type { IncomingCallSummary } from './signals.js';
 
 export type IntegrityState = 'sealed' | 'incomplete' | 'notRecorded' | 'failed';
 
-export interface LegRecord {
-  callId: string;
-  tenantId: string;
-  callChainId: string | null;
-  direction: string | null;
-  recordedUser: PartyIdentity & { participantId?: string | null; participationMethod?: string | null };
-  otherSide: (PartyIdentity & { participationMethod?: string | null }) | null;
+/** A finished leg: who and what the webhook learned at the invite, plus how the leg went. */
+export interface LegRecord extends Pick<IncomingCallSummary, 'callId' | 'tenantId' | 'callChainId' | 'direction' | 'recordedUser' | 'otherSide'> {
   workerId: string | null;
   sessionId: string | null;
   answeredAt: string | null;
