@@ -7,7 +7,7 @@
  * Parts: the simulator (token endpoint only), an in-process JWKS + notification signer, an in-process answer receiver
  * playing Graph (HTTPS), an in-process fake media-worker control API, the local host with the app, the baseline child.
  * Env: BENCH_RATE (calls/s, default 50), BENCH_SECONDS (default 15), BENCH_LOGS=1 shows child output,
- * BENCH_HOST_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for the host process.
+ * BENCH_HOST_NODE_ARGS (node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -183,14 +183,14 @@ async function runBench(): Promise<void> {
     const hostPortServer = createHttpServer();
     const hostPort = await listen(hostPortServer);
     await new Promise<void>((r) => hostPortServer.close(() => r()));
+    const hostNodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const host = await startLocalHost({
-      log, caFile, appDir: REPO_ROOT, port: hostPort, dataDir: join(tmp, 'host'),
+      log, caFile, nodeArgs: hostNodeArgs, appDir: REPO_ROOT, port: hostPort, dataDir: join(tmp, 'host'),
       settings: {
         BOT_APP_ID: botAppId, BOT_APP_SECRET: botAppSecret, GRAPH_BASE_URL: graphUrl, GRAPH_AUTHORITY_HOST: sim.url,
         GRAPH_NOTIFICATION_OPENID_URL: openIdUrl, ALLOWED_TENANT_IDS: tenantId, CALLBACK_BASE_URL: `http://127.0.0.1:${hostPort}/api`,
         BLOB_CONNECTION_STRING: 'UseDevelopmentStorage=true', COSMOS_ENDPOINT: 'https://127.0.0.1:9', COSMOS_KEY: 'bench',
         MEDIA_WORKER_URLS: `bench-worker=${workerUrl}`, WORKER_SHARED_KEY: workerKey,
-        ...(process.env.BENCH_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HOST_NODE_OPTIONS } : {}),
         RECORDER_ESTABLISH_TIMEOUT_MS: '3600000', RECORDER_WATCHDOG_INTERVAL_MS: '3600000', LOCAL_HOST_LOG_LEVEL: log ? 'info' : 'warn',
       },
     });

@@ -18,6 +18,8 @@ export interface LocalHostOptions extends PartOptions {
    * would otherwise overlay `settings`.
    */
   readonly settingsFile?: string;
+  /** Flags for node itself (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the host). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         'start', '--app', options.appDir, '--port', String(options.port), '--data', options.dataDir,
         ...(options.settingsFile ? ['--settings', options.settingsFile] : []),
       ],
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
       env: { ...options.settings },
       healthPath: '/admin/host/status',
       clientEnv: (url) => ({ FUNCTIONS_HOST_URL: url, FUNCTIONS_BASE_URL: `${url}/api` }),

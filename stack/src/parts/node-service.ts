@@ -20,6 +20,8 @@ export interface NodeServiceSpec {
   /** Compiled entry relative to `dist/`, e.g. `simulator/src/main.js`. */
   readonly entry: string;
   readonly args?: readonly string[];
+  /** Flags for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
   /** Environment specific to the part (merged over `options.env`). */
   readonly env: Readonly<Record<string, string>>;
   /** Path (after the READY URL) that must answer 200. */
@@ -41,7 +43,7 @@ export async function startNodeService(spec: NodeServiceSpec, options: PartOptio
   const child = spawnManaged({
     name: spec.name,
     command: process.execPath,
-    args: [entry, ...(spec.args ?? [])],
+    args: [...(spec.nodeArgs ?? []), entry, ...(spec.args ?? [])],
     cwd: REPO_ROOT,
     env: {
       ...options.env,
