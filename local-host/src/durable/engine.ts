@@ -25,6 +25,11 @@ export interface EngineOptions {
   maxConcurrentOrchestrators: number;
   /** Longest real-time sleep between timer checks (the host clock may be scaled). */
   timerPollMs: number;
+  /**
+   * Most episodes, and most activities, started in one turn of the event loop (default 4). The rest wait for the next
+   * turn, so HTTP requests of the same app (a webhook that must answer fast) are never queued behind a burst of replays.
+   */
+  startsPerTurn?: number;
 }
 
 const outOfProcLabel = '\n\n$OutOfProcData$:';
@@ -127,9 +132,17 @@ export class DurableEngine {
     if (this.#stopped) return;
     const now = this.#host.clock.now();
     for (const due of this.#timers.popDue(now)) this.#ready.add(due.key);
+    const perTurn = this.#opts.startsPerTurn ?? 4;
+    let started = 0;
+    let more = false;
     for (const id of this.#ready) {
       if (this.#running.size >= this.#opts.maxConcurrentOrchestrators) break;
       if (this.#running.has(id)) continue;
+      if (started >= perTurn) {
+        more = true;
+        break;
+      }
+      started++;
       this.#ready.delete(id);
       this.#running.add(id);
       // Messages that arrive while the episode runs put the id back into #ready themselves (see notify/#track).
@@ -149,7 +162,12 @@ export class DurableEngine {
           }),
       );
     }
+    let activities = 0;
     while (this.#activeActivities < this.#opts.maxConcurrentActivities && this.#activityQueue.length > 0) {
+      if (activities++ >= perTurn) {
+        more = true;
+        break;
+      }
       const item = this.#activityQueue.shift() as ActivityItem;
       this.#activeActivities++;
       this.#track2(
@@ -163,6 +181,7 @@ export class DurableEngine {
     }
     for (const p of this.entities.pump(this.#opts.maxConcurrentOrchestrators)) this.#track2(p);
     this.#armTimer(now);
+    if (more) this.#schedulePump();
   }
 
   #track2(p: Promise<void>): void {
