@@ -2,11 +2,16 @@
 import { Buffer } from 'node:buffer';
 import { z } from 'zod';
 
+const BridgeAddress = z.string().regex(/^tcp:\/\/[^/:]+:\d{1,5}$/, 'bridge must be tcp://host:port');
+
 export const LocalMediaConfigSchema = z.object({
   v: z.literal(1),
-  bridge: z.string().regex(/^tcp:\/\/[^/:]+:\d{1,5}$/, 'bridge must be tcp://host:port'),
+  bridge: BridgeAddress,
   sessionId: z.string().min(1).max(200),
-  token: z.string().min(16).max(500),
+  /** A session ticket any worker of the pool can verify (media-worker/PROTOCOL.md, "Reconnect and resume"). */
+  token: z.string().min(16).max(2000),
+  /** Other workers of the pool the bridge may move this session to when `bridge` is lost (in this order). */
+  alternates: z.array(BridgeAddress).max(16).optional(),
 });
 export type LocalMediaConfig = z.infer<typeof LocalMediaConfigSchema>;
 
@@ -15,6 +20,13 @@ export function encodeLocalMediaConfig(config: LocalMediaConfig): string {
 }
 
 /** Decodes and validates a local media config blob; throws with a reason on anything else. */
+/** host and port of a `tcp://host:port` bridge address. */
+export function parseBridgeAddress(address: string): { host: string; port: number } {
+  const m = /^tcp:\/\/([^/:]+):(\d+)$/.exec(address);
+  if (!m || !m[1] || !m[2]) throw new Error(`bad bridge address ${address}`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
 export function decodeLocalMediaConfig(blob: string): LocalMediaConfig & { host: string; port: number } {
   let json: unknown;
   try {

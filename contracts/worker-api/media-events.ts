@@ -17,6 +17,15 @@ export const MediaEventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('bridgeDisconnected'), reason: z.string() }),
   z.object({ ...base, type: z.literal('bridgeReconnected') }),
   z.object({ ...base, type: z.literal('streamGap'), gap: GapSchema }),
+  /** A worker took over a session another worker of the pool reserved (the bridge moved to it with the ticket). */
+  z.object({
+    ...base,
+    type: z.literal('sessionAdopted'),
+    /** The worker that reserved the session (from the ticket). */
+    issuer: z.string(),
+    /** Per stream, the highest seq found durable in storage when the session was adopted. */
+    durable: z.array(z.object({ streamId: z.string(), seq: z.number().int().nonnegative() })),
+  }),
   z.object({ ...base, type: z.literal('sealed'), manifestBlob: z.string().nullable(), streams: z.array(StreamSummarySchema), nothingRecorded: z.boolean() }),
 ]);
 export type MediaEvent = z.infer<typeof MediaEventSchema>;

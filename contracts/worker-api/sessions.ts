@@ -60,7 +60,7 @@ export const GapSchema = z.object({
   streamId: z.string(),
   fromSeq: z.number().int(),
   toSeq: z.number().int(),
-  reason: z.enum(['missingSeq', 'timestampJump', 'bridgeDisconnected', 'workerRestart', 'notGranted']),
+  reason: z.enum(['missingSeq', 'timestampJump', 'bridgeDisconnected', 'workerRestart', 'notGranted', 'workerLost', 'recordingRevoked']),
   detectedAt: z.string(),
 });
 export type Gap = z.infer<typeof GapSchema>;

@@ -31,6 +31,10 @@ const EnvSchema = z.object({
   MEDIA_WORKER_HEARTBEAT_MS: ms.default(5000),
   MEDIA_WORKER_EVENT_HEARTBEAT_MS: ms.default(15000),
   MEDIA_WORKER_LOG: z.enum(['info', 'warn', 'silent']).default('info'),
+  /** Comma list of the other pool workers' bridge addresses (tcp://host:port), put into the local media config. */
+  MEDIA_WORKER_ALTERNATE_BRIDGES: z.string().optional(),
+  /** How long a session ticket lets any worker of the pool adopt the session. */
+  MEDIA_WORKER_TICKET_TTL_MS: ms.default(24 * 3600 * 1000),
 });
 
 export interface WorkerConfig {
@@ -55,6 +59,8 @@ export interface WorkerConfig {
   heartbeatIntervalMs: number;
   eventHeartbeatMs: number;
   logLevel: 'info' | 'warn' | 'silent';
+  alternateBridges: string[];
+  ticketTtlMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -65,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parsed.data;
   const sink = e.MEDIA_WORKER_SINK ?? (e.BLOB_CONNECTION_STRING ? 'blob' : 'file');
   if (sink === 'blob' && !e.BLOB_CONNECTION_STRING) throw new Error('MEDIA_WORKER_SINK=blob needs BLOB_CONNECTION_STRING');
+  for (const a of (e.MEDIA_WORKER_ALTERNATE_BRIDGES ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!/^tcp:\/\/[^/:]+:\d{1,5}$/.test(a)) throw new Error(`MEDIA_WORKER_ALTERNATE_BRIDGES: ${a} is not tcp://host:port`);
+  }
   if (e.MEDIA_WORKER_CHUNK_MS % 20 !== 0) throw new Error('MEDIA_WORKER_CHUNK_MS must be a multiple of 20');
   return {
     workerId: e.MEDIA_WORKER_ID,
@@ -88,5 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     heartbeatIntervalMs: e.MEDIA_WORKER_HEARTBEAT_MS,
     eventHeartbeatMs: e.MEDIA_WORKER_EVENT_HEARTBEAT_MS,
     logLevel: e.MEDIA_WORKER_LOG,
+    alternateBridges: (e.MEDIA_WORKER_ALTERNATE_BRIDGES ?? '').split(',').map((a) => a.trim()).filter((a) => a.length > 0),
+    ticketTtlMs: e.MEDIA_WORKER_TICKET_TTL_MS,
   };
 }

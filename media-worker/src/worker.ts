@@ -10,6 +10,7 @@ import { createLogger } from './log.js';
 import type { RecordingsStore } from './metadata/recordings-store.js';
 import { Ed25519FileSigner } from './manifest/signer.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { deriveTicketKey } from './session/session-ticket.js';
 import { DurableWriter } from './storage/durable-writer.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { SpillJournal } from './storage/spill-journal.js';
@@ -54,12 +55,16 @@ export async function startWorker(config: WorkerConfig, overrides: WorkerOverrid
     recordings,
     events,
     log,
-  });
+  }, { key: deriveTicketKey(config.sharedKey), ttlMs: config.ticketTtlMs });
   const loaded = await registry.load();
   const bridge = new BridgeServer(registry, events, { creditFrames: config.creditFrames, heartbeatIntervalMs: config.heartbeatIntervalMs, creditBatch: Math.max(1, Math.floor(config.creditFrames / 4)) }, log);
   const bridgePort = await bridge.listen(config.bridgePort, config.bindHost);
   const bridgeUrl = `tcp://${config.publicHost}:${bridgePort}`;
-  const control = createControlServer({ registry, workerId: config.workerId, bridgeUrl: () => bridgeUrl, bridgeConnections: () => bridge.connectionCount }, config.sharedKey, log);
+  const control = createControlServer(
+    { registry, workerId: config.workerId, bridgeUrl: () => bridgeUrl, alternateBridges: () => config.alternateBridges.filter((a) => a !== bridgeUrl), bridgeConnections: () => bridge.connectionCount },
+    config.sharedKey,
+    log,
+  );
   await new Promise<void>((resolve, reject) => {
     control.once('error', reject);
     control.listen(config.controlPort, config.bindHost, () => resolve());

@@ -1,13 +1,14 @@
 // One bridge TCP connection: HELLO/WELCOME, stream index mapping, credit, acks, heartbeats, errors.
-import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
-  FrameDecoder,
+  FrameSplitter,
+  MessageType,
   NO_SOURCE_ID,
   PROTOCOL_VERSION,
   ProtocolError,
+  audioPayloadStart,
+  decodeBody,
   encodeMessage,
-  type AudioMessage,
   type BridgeMessage,
   type ErrorCodeName,
   type HelloMessage,
@@ -17,6 +18,7 @@ import type { StreamIngest } from '../ingest/stream-ingest.js';
 import type { Logger } from '../log.js';
 import type { BridgeLink, Session } from '../session/session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
+import { lookupSession, type SessionLookup } from '../session/session-lookup.js';
 
 const STREAM_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -27,14 +29,10 @@ export interface BridgeConnectionOptions {
   creditBatch: number;
 }
 
-function tokensEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export class BridgeConnection implements BridgeLink {
-  private readonly decoder = new FrameDecoder();
+  /** Splits socket reads into frames in place (AUDIO is never turned into an object). */
+  private readonly splitter = new FrameSplitter();
+  private readonly frameHandler = (buf: Buffer, start: number, end: number): void => this.onFrame(buf, start, end);
   private state: 'awaitHello' | 'opening' | 'open' | 'closed' = 'awaitHello';
   private session: Session | undefined;
   private readonly byIndex = new Map<number, StreamIngest>();
@@ -45,7 +43,8 @@ export class BridgeConnection implements BridgeLink {
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
   private pingNonce = 0n;
-  private held: BridgeMessage[] = [];
+  /** Frames pipelined behind HELLO (copies of their bodies), handled once the session is recovered. */
+  private held: Buffer[] = [];
   private outbox: Buffer[] = [];
 
   constructor(
@@ -66,21 +65,30 @@ export class BridgeConnection implements BridgeLink {
 
   private onData(chunk: Buffer): void {
     this.lastHeard = Date.now();
-    let msgs: BridgeMessage[];
     try {
-      msgs = this.decoder.push(chunk);
+      this.splitter.push(chunk, this.frameHandler);
     } catch (err) {
       this.fail(err instanceof ProtocolError ? err.code : 'badFrame', String(err instanceof Error ? err.message : err));
+    }
+  }
+
+  /** One frame body, in place (`buf` is the socket read or the splitter's scratch: nothing may keep a view of it). */
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'opening') {
+      this.held.push(Buffer.from(buf.subarray(start, end))); // wait until the session is recovered
       return;
     }
-    for (const m of msgs) {
-      if (this.state === 'closed') return;
-      if (this.state === 'opening') {
-        this.held.push(m); // frames pipelined behind HELLO wait until the session is recovered
-        continue;
+    if (buf[start] === MessageType.AUDIO && this.state === 'open') {
+      try {
+        this.onAudio(buf, start, end);
+      } catch (err) {
+        if (err instanceof ProtocolError) this.fail(err.code, err.message);
+        else this.fail('internal', String(err));
       }
-      this.handle(m);
+      return;
     }
+    this.handle(decodeBody(buf, start, end)); // a bad body throws ProtocolError: onData fails the connection
   }
 
   private handle(m: BridgeMessage): void {
@@ -92,9 +100,6 @@ export class BridgeConnection implements BridgeLink {
         return;
       }
       switch (m.type) {
-        case 'audio':
-          this.onAudio(m);
-          return;
         case 'streamStart': {
           const session = this.session as Session;
           if (!STREAM_ID.test(m.streamId)) throw new ProtocolError('badFrame', 'streamId must match [A-Za-z0-9._-]{1,64}');
@@ -134,12 +139,18 @@ export class BridgeConnection implements BridgeLink {
 
   private async onHello(m: HelloMessage): Promise<void> {
     if (m.version !== PROTOCOL_VERSION) return this.fail('unsupportedVersion', `worker speaks version ${PROTOCOL_VERSION}`);
-    const session = this.registry.get(m.sessionId);
-    if (!session) return this.fail('unknownSession', 'no such session');
-    if (!tokensEqual(m.token, session.record.token) || m.callId !== session.record.callId) {
-      this.log.warn('bridge HELLO rejected: bad token or call id', { sessionId: m.sessionId });
-      return this.fail('authFailed', 'token or call id does not match the session');
+    // Session lookup and adoption by ticket: session/session-lookup.ts.
+    let found: SessionLookup;
+    try {
+      found = await lookupSession(this.registry, m, new Date());
+    } catch (err) {
+      return this.fail('internal', `cannot adopt the session: ${String(err)}`);
     }
+    if (!found.ok) {
+      this.log.warn('bridge HELLO rejected', { sessionId: m.sessionId, code: found.code, reason: found.message });
+      return this.fail(found.code, found.message);
+    }
+    const session = found.session;
     if (session.closed) return this.fail('sessionClosed', `session is ${session.record.state}`);
     try {
       await session.ensureRecovered();
@@ -155,27 +166,31 @@ export class BridgeConnection implements BridgeLink {
     this.state = 'open';
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, creditFrames: this.credit, heartbeatIntervalMs: this.options.heartbeatIntervalMs, durable: session.durablePoints() });
     this.events.emit({ type: 'bridgeReconnected', callId: session.record.callId, sessionId: session.id });
+    session.linkOpened(m.resume, found.adopted);
     if (session.gate.state === 'revoked') this.goodbye('recordingStopped', 'recording is not allowed for this session');
     const held = this.held;
     this.held = [];
-    for (const h of held) if (this.state === 'open') this.handle(h);
+    for (const h of held) {
+      if (this.state !== 'open') break;
+      try {
+        this.onFrame(h, 0, h.length);
+      } catch (err) {
+        this.fail(err instanceof ProtocolError ? err.code : 'badFrame', String(err instanceof Error ? err.message : err));
+      }
+    }
   }
 
-  private onAudio(m: AudioMessage): void {
-    const stream = this.byIndex.get(m.streamIndex);
-    if (!stream) throw new ProtocolError('unknownStream', `no stream with index ${m.streamIndex}`);
+  /** The hot path: AUDIO read in place, payload copied once, straight into the stream's open chunk buffer. */
+  private onAudio(buf: Buffer, start: number, end: number): void {
+    const payloadStart = audioPayloadStart(buf, start, end);
+    const streamIndex = buf.readUInt16BE(start + 1);
+    const stream = this.byIndex.get(streamIndex);
+    if (!stream) throw new ProtocolError('unknownStream', `no stream with index ${streamIndex}`);
     if (stream.ended) throw new ProtocolError('sessionClosed', 'the stream was ended (session sealed or released)');
     if (this.credit <= 0) throw new ProtocolError('flowControl', 'AUDIO sent without credit');
     this.credit--;
-    const session = this.session as Session;
-    session.onFrame(stream.streamId);
-    // The decoded payload is a view of the socket read (up to 64 KiB). A queued view would pin that whole read, so
-    // the 640 bytes are copied into a small pooled buffer once here (the chunker copies them into the chunk later).
-    const payload = Buffer.allocUnsafe(m.payload.length);
-    m.payload.copy(payload);
-    if (!stream.queue.tryPush({ seq: m.seq, timestamp: m.timestamp, flags: m.flags, activeSpeakers: m.activeSpeakers, payload })) {
-      throw new ProtocolError('flowControl', 'stream queue full');
-    }
+    (this.session as Session).onFrame(stream.streamId);
+    stream.addAudio(buf, start, payloadStart);
   }
 
   // BridgeLink
@@ -250,7 +265,10 @@ export class BridgeConnection implements BridgeLink {
     const session = this.session;
     if (session && session.link === this) {
       session.link = undefined;
-      if (wasOpen && !session.closed) this.events.emit({ type: 'bridgeDisconnected', callId: session.record.callId, sessionId: session.id, reason: 'connection closed' });
+      if (wasOpen && !session.closed) {
+        this.events.emit({ type: 'bridgeDisconnected', callId: session.record.callId, sessionId: session.id, reason: 'connection closed' });
+        session.linkClosed('connection closed');
+      }
     }
     this.onClose(this);
   }

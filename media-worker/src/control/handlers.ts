@@ -16,6 +16,8 @@ export interface HandlerContext {
   registry: SessionRegistry;
   workerId: string;
   bridgeUrl: () => string;
+  /** Other workers of the pool the bridge may move to (local media config `alternates`). */
+  alternateBridges: () => string[];
   bridgeConnections: () => number;
 }
 
@@ -53,7 +55,10 @@ export const createSession: Handler = async (ctx, _params, body) => {
   if (!created && (session.record.tenantId !== req.tenantId || session.record.callChainId !== req.callChainId)) {
     throw new HttpError(409, 'conflict', 'a session for this callId exists with another tenant or chain id');
   }
-  const blob = encodeLocalMediaConfig({ v: 1, bridge: ctx.bridgeUrl(), sessionId: session.id, token: session.record.token });
+  const alternates = ctx.alternateBridges();
+  const blob = encodeLocalMediaConfig({
+    v: 1, bridge: ctx.bridgeUrl(), sessionId: session.id, token: session.record.token, ...(alternates.length > 0 ? { alternates } : {}),
+  });
   const res: ReserveSessionResponse = { sessionId: session.id, workerId: ctx.workerId, mediaConfig: { blob } };
   return { status: created ? 201 : 200, body: res };
 };

@@ -14,6 +14,19 @@ const GapSchema = z.object({
   fromSeq: z.number().int(),
   toSeq: z.number().int(),
   reason: z.string(),
+  /** Session-level gaps (workerLost, bridgeDisconnected, recordingRevoked) carry when they were found and the media
+   * timestamp of the last frame before them; chunk-level gaps (missingSeq, timestampJump) are in the chunk records. */
+  detectedAt: z.string().optional(),
+  beforeTimestamp: z.string().nullable().optional(),
+  afterTimestamp: z.string().nullable().optional(),
+});
+
+/** What happened to the session's bridge link and grant, in order (absent in manifests written before it existed). */
+const ManifestEventSchema = z.object({
+  at: z.string(),
+  type: z.string(),
+  workerId: z.string(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
 export const ManifestStreamSchema = z.object({
@@ -48,6 +61,7 @@ export const ManifestBodySchema = z.object({
   speakerMap: z.record(z.string(), z.string()),
   streams: z.array(ManifestStreamSchema),
   gaps: z.array(GapSchema),
+  events: z.array(ManifestEventSchema).optional(),
 });
 export type ManifestBody = z.infer<typeof ManifestBodySchema>;
 
@@ -81,7 +95,8 @@ export interface ManifestInput {
   sealedAt: string;
   roster: RosterUpdate | null;
   streams: StreamForManifest[];
-  sessionGaps: Array<{ streamId: string; fromSeq: number; toSeq: number; reason: string }>;
+  sessionGaps: Array<z.infer<typeof GapSchema>>;
+  events?: Array<z.infer<typeof ManifestEventSchema>>;
 }
 
 /** Speaker map from the roster: explicit map first, then participants' audio source ids. */
@@ -134,6 +149,7 @@ export function buildManifest(input: ManifestInput): ManifestBody {
     speakerMap: speakerMapOf(input.roster),
     streams,
     gaps,
+    ...(input.events ? { events: input.events } : {}),
   };
 }
 

@@ -2,6 +2,26 @@
 import { z } from 'zod';
 import { RosterUpdateSchema, SealResponseSchema, SessionStateSchema } from '../../../contracts/worker-api/index.js';
 
+export const SessionEventSchema = z.object({
+  at: z.string(),
+  type: z.enum(['bridgeConnected', 'bridgeDisconnected', 'adopted', 'granted', 'revoked', 'sealed']),
+  workerId: z.string(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type SessionEvent = z.infer<typeof SessionEventSchema>;
+
+export const SessionGapSchema = z.object({
+  streamId: z.string(),
+  fromSeq: z.number().int(),
+  toSeq: z.number().int(),
+  reason: z.enum(['workerLost', 'bridgeDisconnected', 'recordingRevoked']),
+  detectedAt: z.string(),
+  /** Media timestamp (100-ns units, decimal) of the last frame before the gap and the first after it, when known. */
+  beforeTimestamp: z.string().nullable().optional(),
+  afterTimestamp: z.string().nullable().optional(),
+});
+export type SessionGap = z.infer<typeof SessionGapSchema>;
+
 export const SessionRecordSchema = z.object({
   sessionId: z.string(),
   callId: z.string(),
@@ -18,6 +38,12 @@ export const SessionRecordSchema = z.object({
   streams: z.record(z.string(), z.object({ kind: z.enum(['mixed', 'unmixed']), sourceId: z.number().int().nullable() })),
   sealed: SealResponseSchema.nullable(),
   extra: z.record(z.string(), z.unknown()),
+  /** Set when this worker adopted the session from another worker of the pool (ticket in HELLO). */
+  adopted: z.object({ at: z.string(), issuer: z.string() }).nullable().optional(),
+  /** What happened to the bridge link (connects, disconnects, adoption, grant): goes into the manifest. */
+  events: z.array(SessionEventSchema).optional(),
+  /** Losses known at session level (acked frames lost with another worker, frames the bridge shed). */
+  gaps: z.array(SessionGapSchema).optional(),
 });
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 

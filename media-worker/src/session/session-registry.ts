@@ -1,17 +1,29 @@
 // The worker's sessions, by id and by call id; persisted to a small local file on every state change.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { LoadReport, ReserveSessionRequest } from '../../../contracts/worker-api/index.js';
 import { RegistryFile } from './registry-file.js';
 import { Session, type SessionDeps } from './session.js';
 import type { SessionRecord } from './session-record.js';
+import { issueTicket, type TicketDescriptor } from './session-ticket.js';
+
+export interface TicketOptions {
+  /** deriveTicketKey(WORKER_SHARED_KEY): the same on every worker of the pool. */
+  key: Buffer;
+  ttlMs: number;
+}
 
 export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byCall = new Map<string, Session>();
   private readonly file: RegistryFile;
   private readonly deps: Omit<SessionDeps, 'persist'>;
+  private readonly adopting = new Map<string, Promise<Session>>();
 
-  constructor(registryDir: string, deps: Omit<SessionDeps, 'persist'>) {
+  constructor(
+    registryDir: string,
+    deps: Omit<SessionDeps, 'persist'>,
+    readonly tickets: TicketOptions,
+  ) {
     this.file = new RegistryFile(registryDir);
     this.deps = deps;
   }
@@ -41,14 +53,21 @@ export class SessionRegistry {
     const existing = this.byCall.get(req.callId);
     if (existing && existing.record.state !== 'released') return { session: existing, created: false };
     const { callId, callChainId, tenantId, region, ...extra } = req;
+    const sessionId = randomUUID();
+    const now = new Date();
+    const createdAt = now.toISOString();
+    const descriptor: TicketDescriptor = {
+      sessionId, callId, callChainId, tenantId, region, createdAt, issuer: this.deps.workerId,
+      issuedAt: createdAt, expiresAt: new Date(now.getTime() + this.tickets.ttlMs).toISOString(),
+    };
     const record: SessionRecord = {
-      sessionId: randomUUID(),
+      sessionId,
       callId,
       callChainId,
       tenantId,
       region,
-      token: randomBytes(24).toString('base64url'),
-      createdAt: new Date().toISOString(),
+      token: issueTicket(descriptor, this.tickets.key),
+      createdAt,
       state: 'reserved',
       grantedAt: null,
       revokedAt: null,
@@ -62,6 +81,47 @@ export class SessionRegistry {
     this.add(session);
     await this.file.save(record);
     return { session, created: true };
+  }
+
+  /**
+   * Takes over a session another worker of the pool reserved (its ticket verified by the caller). The gate starts
+   * closed (no grant yet on this worker); what is stored for the call is recovered from Blob on first use.
+   * Idempotent per session id (concurrent HELLOs share one adoption).
+   */
+  adopt(descriptor: TicketDescriptor, token: string): Promise<Session> {
+    const known = this.byId.get(descriptor.sessionId);
+    if (known) return Promise.resolve(known);
+    const pending = this.adopting.get(descriptor.sessionId);
+    if (pending) return pending;
+    const run = (async () => {
+      const at = new Date().toISOString();
+      const record: SessionRecord = {
+        sessionId: descriptor.sessionId,
+        callId: descriptor.callId,
+        callChainId: descriptor.callChainId,
+        tenantId: descriptor.tenantId,
+        region: descriptor.region,
+        token,
+        createdAt: descriptor.createdAt,
+        state: 'reserved',
+        grantedAt: null,
+        revokedAt: null,
+        clientContext: null,
+        roster: null,
+        streams: {},
+        sealed: null,
+        extra: {},
+        adopted: { at, issuer: descriptor.issuer },
+        events: [{ at, type: 'adopted', workerId: this.deps.workerId, detail: { issuer: descriptor.issuer } }],
+        gaps: [],
+      };
+      const session = this.session(record, false);
+      this.add(session);
+      await this.file.save(record);
+      return session;
+    })().finally(() => this.adopting.delete(descriptor.sessionId));
+    this.adopting.set(descriptor.sessionId, run);
+    return run;
   }
 
   get(sessionId: string): Session | undefined {

@@ -14,7 +14,10 @@ import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '
 import { ConflictError } from '../storage/object-store.js';
 import { HttpError } from '../control/http-error.js';
 import { recoverStreams, type RecoveredStream } from './recovery.js';
-import type { SessionRecord } from './session-record.js';
+import type { SessionEvent, SessionRecord } from './session-record.js';
+import { classifyResumeGap, resumeExpectations, type ResumeExpectation } from './resume-gaps.js';
+
+const MAX_EVENTS = 500;
 
 export interface SessionDeps {
   workerId: string;
@@ -44,6 +47,8 @@ export class Session {
   private recovering: Promise<Map<string, RecoveredStream>> | undefined;
   private sealing: Promise<SealResponse> | undefined;
   private mediaFlowing = false;
+  /** Per stream, what the last HELLO said (bridge's last ack) against what was durable then: explains the next gap. */
+  private expectations = new Map<string, ResumeExpectation>();
   framesReceived = 0;
   readonly log: Logger;
 
@@ -135,8 +140,48 @@ export class Session {
     }
   }
 
+  /** A HELLO was answered: record it, and what the bridge's resume points say about frames lost on the way. */
+  linkOpened(resume: ReadonlyArray<{ streamId: string; seq: number }>, adopted: boolean): void {
+    const durable = this.durablePoints();
+    this.expectations = resumeExpectations(durable, resume, (streamId) => this.lastDurableTimestamp(streamId));
+    const lost = [...this.expectations.values()].filter((e) => e.ackedSeq > e.durableSeq);
+    this.note('bridgeConnected', {
+      adopted,
+      streams: resume.length,
+      ackedButNotStored: lost.reduce((n, e) => n + (e.ackedSeq - e.durableSeq), 0),
+    });
+    if (adopted) {
+      this.deps.events.emit({ type: 'sessionAdopted', callId: this.record.callId, sessionId: this.id, issuer: this.record.adopted?.issuer ?? 'unknown', durable });
+      this.log.info('session adopted', { issuer: this.record.adopted?.issuer, durable, ackedButNotStored: lost.map((e) => ({ streamId: e.streamId, from: e.durableSeq + 1, to: e.ackedSeq })) });
+    }
+  }
+
+  linkClosed(reason: string): void {
+    this.note('bridgeDisconnected', { reason });
+  }
+
+  /** Appends to the session's event log (bounded; persisted; goes into the manifest). */
+  note(type: SessionEvent['type'], detail: SessionEvent['detail'] = {}): void {
+    const events = (this.record.events ??= []);
+    events.push({ at: new Date().toISOString(), type, workerId: this.deps.workerId, detail });
+    if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
+    void this.deps.persist().catch((err: unknown) => this.log.warn('session record not saved', { error: String(err) }));
+  }
+
+  private lastDurableTimestamp(streamId: string): string | null {
+    const records = this.streams.get(streamId)?.records ?? this.recovered?.get(streamId)?.records ?? [];
+    return records.at(-1)?.lastTimestamp ?? null;
+  }
+
   private onGap(streamId: string, gap: GapRecord): void {
-    this.log.warn('stream gap', { streamId, ...gap });
+    const expectation = this.expectations.get(streamId);
+    const explained = expectation ? classifyResumeGap(expectation, gap, new Date().toISOString()) : [];
+    if (explained.length > 0) {
+      this.expectations.delete(streamId);
+      (this.record.gaps ??= []).push(...explained);
+      void this.deps.persist().catch((err: unknown) => this.log.warn('session record not saved', { error: String(err) }));
+    }
+    this.log.warn('stream gap', { streamId, ...gap, explainedAs: explained.map((g) => g.reason) });
     this.deps.events.emit({ type: 'streamGap', callId: this.record.callId, sessionId: this.id, gap: { streamId, ...gap, detectedAt: new Date().toISOString() } });
   }
 
@@ -151,6 +196,7 @@ export class Session {
       this.record.state = 'granted';
       await this.deps.persist();
       this.gate.grant();
+      this.note('granted', {});
     } else {
       if (this.gate.state === 'revoked') return;
       // Stop persisting first (the gate), then record the state.
@@ -159,6 +205,7 @@ export class Session {
       this.record.revokedAt = now;
       this.record.state = 'revoked';
       await this.deps.persist();
+      this.note('revoked', {});
       this.link?.goodbye('recordingStopped', 'recording revoked');
     }
   }
@@ -203,7 +250,9 @@ export class Session {
     if (this.gate.state === 'pending') this.gate.revoke(); // never granted: nothing may be persisted
     await Promise.all([...this.streams.values()].map((s) => s.end()));
     const base = { sessionId: this.id, callId: this.record.callId, state: 'sealed' as const };
-    if (!this.record.grantedAt) {
+    // An adopted session holds chunks another worker stored under its grant, even if this worker got none yet.
+    const storedElsewhere = this.record.adopted ? [...(await this.ensureRecovered()).values()].some((r) => r.records.length > 0) : false;
+    if (!this.record.grantedAt && !storedElsewhere) {
       const result: SealResponse = { ...base, manifestBlob: null, streams: [], gaps: [], nothingRecorded: true };
       return this.finishSeal(result);
     }
@@ -224,7 +273,7 @@ export class Session {
       lastSeq: s.chunks.at(-1)?.lastSeq ?? null,
       chainHead: s.chainHead,
     }));
-    const gaps = manifest.gaps.map((g) => ({ ...g, reason: g.reason as SealResponse['gaps'][number]['reason'], detectedAt: manifest.sealedAt }));
+    const gaps = manifest.gaps.map((g) => ({ streamId: g.streamId, fromSeq: g.fromSeq, toSeq: g.toSeq, reason: g.reason as SealResponse['gaps'][number]['reason'], detectedAt: g.detectedAt ?? manifest.sealedAt }));
     if (this.deps.recordings) {
       await this.deps.recordings.create({
         id: this.record.callId,
@@ -267,7 +316,8 @@ export class Session {
       revokedAt: this.record.revokedAt,
       sealedAt: new Date().toISOString(),
       roster: this.record.roster,
-      sessionGaps: [],
+      sessionGaps: this.record.gaps ?? [],
+      events: this.record.events ?? [],
       streams: [...ids].map((streamId) => {
         const live = this.streams.get(streamId);
         const rec = this.recovered?.get(streamId);
