@@ -74,15 +74,27 @@ function readResume(r: Reader): ResumePoint[] {
   return points;
 }
 
-/** AUDIO fast path (the hot message): direct reads, no Reader object. */
-function decodeAudio(buf: Buffer, start: number, end: number): BridgeMessage {
+/** Offsets inside an AUDIO frame body, relative to its type byte (see PROTOCOL.md). */
+export const AudioBody = { streamIndex: 1, seq: 3, timestamp: 7, flags: 15, speakerCount: 16, speakers: 17 } as const;
+
+/**
+ * Validates an AUDIO body in place (type byte at `start`, body up to `end`) and returns where its 640-byte payload
+ * starts. The zero-copy path: read the fields with `buf.readUInt32BE(start + AudioBody.seq)` etc.
+ */
+export function audioPayloadStart(buf: Buffer, start: number, end: number): number {
   if (end - start < 1 + 16) throw new ProtocolError('badFrame', 'frame body truncated');
-  const count = buf[start + 16] as number;
-  const payloadStart = start + 17 + 4 * count;
+  const payloadStart = start + AudioBody.speakers + 4 * (buf[start + AudioBody.speakerCount] as number);
   if (end - payloadStart !== AUDIO_PAYLOAD_BYTES) {
     if (payloadStart > end) throw new ProtocolError('badFrame', 'frame body truncated');
     throw new ProtocolError('badPayload', `audio payload must be ${AUDIO_PAYLOAD_BYTES} bytes, got ${end - payloadStart}`);
   }
+  return payloadStart;
+}
+
+/** AUDIO fast path (the hot message): direct reads, no Reader object. */
+function decodeAudio(buf: Buffer, start: number, end: number): BridgeMessage {
+  const payloadStart = audioPayloadStart(buf, start, end);
+  const count = buf[start + 16] as number;
   const activeSpeakers = new Array<number>(count);
   for (let i = 0; i < count; i++) activeSpeakers[i] = buf.readUInt32BE(start + 17 + 4 * i);
   return {
@@ -201,6 +213,80 @@ export class FrameDecoder {
       this.pendingBytes = tail.length;
     }
     return out;
+  }
+}
+
+/** Receives the frames a FrameSplitter finds; `start..end` is the body (type byte first), valid during the call only. */
+export type FrameHandler = (buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Zero-copy frame splitter: `push(chunk, onFrame)` calls `onFrame` with the bounds of every complete frame's body,
+ * in place in `chunk`. Only a frame that straddles two reads is copied (into one scratch buffer reused per
+ * connection), so no per-frame object is allocated. Decode the body with `decodeBody` or, for AUDIO, read it in place
+ * (`audioPayloadStart`, `AudioBody`). The view passed to `onFrame` must not be kept after it returns.
+ */
+export class FrameSplitter {
+  private scratch: Buffer = Buffer.allocUnsafe(1024);
+  /** Bytes of a straddling frame held in `scratch` (0 = none). */
+  private have = 0;
+
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
+  get bufferedBytes(): number {
+    return this.have;
+  }
+
+  push(chunk: Buffer, onFrame: FrameHandler): void {
+    let off = 0;
+    if (this.have > 0) {
+      off = this.completePartial(chunk, onFrame);
+      if (off < 0) return;
+    }
+    const n = chunk.length;
+    while (n - off >= 4) {
+      const len = chunk.readUInt32BE(off);
+      if (len < 1 || len > this.maxFrameBytes) throw new ProtocolError('badFrame', `frame length ${len} outside 1..${this.maxFrameBytes}`);
+      if (n - off - 4 < len) break;
+      onFrame(chunk, off + 4, off + 4 + len);
+      off += 4 + len;
+    }
+    if (off < n) this.keep(chunk, off, n);
+  }
+
+  /** Continues the straddling frame from the head of `chunk`; returns where the rest of `chunk` starts, or -1. */
+  private completePartial(chunk: Buffer, onFrame: FrameHandler): number {
+    let off = 0;
+    if (this.have < 4) {
+      const take = Math.min(4 - this.have, chunk.length);
+      chunk.copy(this.scratch, this.have, 0, take);
+      this.have += take;
+      off = take;
+      if (this.have < 4) return -1;
+    }
+    const len = this.scratch.readUInt32BE(0);
+    if (len < 1 || len > this.maxFrameBytes) throw new ProtocolError('badFrame', `frame length ${len} outside 1..${this.maxFrameBytes}`);
+    const total = 4 + len;
+    if (this.scratch.length < total) {
+      const bigger = Buffer.allocUnsafe(total);
+      this.scratch.copy(bigger, 0, 0, this.have);
+      this.scratch = bigger;
+    }
+    const take = Math.min(total - this.have, chunk.length - off);
+    chunk.copy(this.scratch, this.have, off, off + take);
+    this.have += take;
+    off += take;
+    if (this.have < total) return -1;
+    this.have = 0;
+    onFrame(this.scratch, 4, total);
+    if (this.scratch.length > 4096) this.scratch = Buffer.allocUnsafe(1024); // do not keep a rare large frame's buffer
+    return off;
+  }
+
+  private keep(chunk: Buffer, from: number, to: number): void {
+    const n = to - from;
+    if (this.scratch.length < n) this.scratch = Buffer.allocUnsafe(n);
+    chunk.copy(this.scratch, 0, from, to);
+    this.have = n;
   }
 }
 

@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { encodeMessage } from '../../contracts/bridge/index.js';
 import { BoundedQueue } from '../../media-worker/src/ingest/async-queue.js';
-import { Chunker, chunkIndexOf, framesPerChunk } from '../../media-worker/src/ingest/chunker.js';
-import type { Frame } from '../../media-worker/src/ingest/frame.js';
+import { ChunkAssembler, chunkIndexOf, framesPerChunk, type ChunkData } from '../../media-worker/src/ingest/chunker.js';
+import type { GapRecord } from '../../media-worker/src/ingest/frame.js';
 import { RecordingGate } from '../../media-worker/src/ingest/gate.js';
 import { checkChain, genesisHash, link, sha256Hex, type ChunkRecord } from '../../media-worker/src/ingest/hash-chain.js';
-import { StreamSequencer } from '../../media-worker/src/ingest/sequencer.js';
+import { StreamSequencer, splitTimestamp } from '../../media-worker/src/ingest/sequencer.js';
 
-function frame(seq: number, speakers: number[] = []): Frame {
-  const payload = Buffer.alloc(640, seq & 0xff);
-  return { seq, timestamp: BigInt(seq) * 200_000n, flags: seq % 7 === 0 ? 1 : 0, activeSpeakers: speakers, payload };
+/** One AUDIO frame as on the wire; its body (type byte) starts at offset 4. */
+function audio(seq: number, speakers: number[] = [], timestamp = BigInt(seq) * 200_000n): Buffer {
+  return encodeMessage({ type: 'audio', streamIndex: 0, seq, timestamp, flags: seq % 7 === 0 ? 1 : 0, activeSpeakers: speakers, payload: Buffer.alloc(640, seq & 0xff) });
 }
+
+function addTo(a: ChunkAssembler, seq: number, speakers: number[] = [], gaps: GapRecord[] = []): ChunkData | undefined {
+  const f = audio(seq, speakers);
+  const [hi, lo] = splitTimestamp(BigInt(seq) * 200_000n);
+  return a.add(seq, hi, lo, f, 4, f.length - 640, gaps);
+}
+
+const alloc = (bytes: number): Buffer => Buffer.alloc(bytes);
 
 function records(n: number): ChunkRecord[] {
   const out: ChunkRecord[] = [];
@@ -44,22 +53,24 @@ describe('hash chain', () => {
   });
 });
 
-describe('chunker', () => {
+describe('chunk assembler', () => {
   it('cuts chunks at boundaries fixed by seq and keeps payload order', () => {
     const f = framesPerChunk(2000);
     expect(f).toBe(100);
     expect(chunkIndexOf(1, f)).toBe(0);
     expect(chunkIndexOf(100, f)).toBe(0);
     expect(chunkIndexOf(101, f)).toBe(1);
-    const c = new Chunker('mixed', 100);
-    const out = [];
+    const c = new ChunkAssembler('mixed', 100, alloc);
+    const out: ChunkData[] = [];
     for (let s = 1; s <= 250; s++) {
-      const done = c.add(frame(s, s < 50 ? [1] : [1, 2]), []);
+      const done = addTo(c, s, s < 50 ? [1] : [1, 2]);
       if (done) out.push(done);
     }
-    expect(out.map((x) => [x.index, x.firstSeq, x.lastSeq, x.frames])).toEqual([[0, 1, 100, 100], [1, 101, 200, 100]]);
+    expect(out.map((x) => [x.index, x.firstSeq, x.lastSeq, x.frames, x.silentFrames])).toEqual([[0, 1, 100, 100, 14], [1, 101, 200, 100, 14]]);
     expect(out[0]?.speakers).toEqual([[1, [1]], [50, [1, 2]]]);
+    expect(out[1]?.speakers).toEqual([[101, [1, 2]]]);
     expect(out[0]?.data.subarray(640 * 9, 640 * 10)).toEqual(Buffer.alloc(640, 10));
+    expect([out[1]?.firstTimestamp, out[1]?.lastTimestamp]).toEqual([101n * 200_000n, 200n * 200_000n]);
     const last = c.flush();
     expect([last?.index, last?.firstSeq, last?.lastSeq, last?.data.length]).toEqual([2, 201, 250, 50 * 640]);
     expect(c.flush()).toBeUndefined();
@@ -67,26 +78,71 @@ describe('chunker', () => {
   });
 
   it('closes a chunk when a frame of a later chunk arrives (seq gap across a boundary)', () => {
-    const c = new Chunker('mixed', 10);
-    for (let s = 1; s <= 7; s++) expect(c.add(frame(s), [])).toBeUndefined();
-    const done = c.add(frame(25), [{ fromSeq: 8, toSeq: 24, reason: 'missingSeq' }]);
+    const c = new ChunkAssembler('mixed', 10, alloc);
+    for (let s = 1; s <= 7; s++) expect(addTo(c, s)).toBeUndefined();
+    const done = addTo(c, 25, [], [{ fromSeq: 8, toSeq: 24, reason: 'missingSeq' }]);
     expect([done?.index, done?.lastSeq, done?.frames]).toEqual([0, 7, 7]);
     expect(c.flush()?.gaps).toEqual([{ fromSeq: 8, toSeq: 24, reason: 'missingSeq' }]);
+  });
+
+  it('with the sequencer: duplicates and late (out-of-order) frames are dropped, the chunk holds accepted payloads in seq order', () => {
+    const c = new ChunkAssembler('mixed', 5, alloc);
+    const s = new StreamSequencer();
+    const gaps: GapRecord[] = [];
+    const out: ChunkData[] = [];
+    for (const seq of [1, 2, 2, 4, 3, 5, 1, 6]) {
+      const [hi, lo] = splitTimestamp(BigInt(seq) * 200_000n);
+      if (!s.accept(seq, hi, lo, gaps)) continue;
+      const f = audio(seq);
+      const done = c.add(seq, hi, lo, f, 4, f.length - 640, gaps);
+      gaps.length = 0;
+      if (done) out.push(done);
+    }
+    expect(out.map((x) => [x.index, x.firstSeq, x.lastSeq, x.frames])).toEqual([[0, 1, 5, 4]]);
+    expect(out[0]?.gaps).toEqual([{ fromSeq: 3, toSeq: 3, reason: 'missingSeq' }]);
+    expect(out[0]?.data).toEqual(Buffer.concat([1, 2, 4, 5].map((n) => Buffer.alloc(640, n))));
+    expect(c.flush()?.firstSeq).toBe(6);
+  });
+
+  it('hands back the open buffer on discard', () => {
+    const bufs: Buffer[] = [];
+    const c = new ChunkAssembler('mixed', 10, (n) => {
+      const b = Buffer.alloc(n);
+      bufs.push(b);
+      return b;
+    });
+    addTo(c, 1);
+    expect(c.discard()).toBe(bufs[0]);
+    expect(c.flush()).toBeUndefined();
   });
 });
 
 describe('sequencer', () => {
+  const at = (s: StreamSequencer, seq: number, ts: bigint): GapRecord[] | 'duplicate' => {
+    const gaps: GapRecord[] = [];
+    const [hi, lo] = splitTimestamp(ts);
+    return s.accept(seq, hi, lo, gaps) ? gaps : 'duplicate';
+  };
   it('drops replays, reports missing seqs and timestamp jumps', () => {
     const s = new StreamSequencer();
-    expect(s.accept(1, 0n)).toEqual({ kind: 'accept', gaps: [] });
-    expect(s.accept(2, 200_000n)).toEqual({ kind: 'accept', gaps: [] });
-    expect(s.accept(2, 200_000n)).toEqual({ kind: 'duplicate' });
-    expect(s.accept(1, 0n)).toEqual({ kind: 'duplicate' });
-    expect(s.accept(5, 800_000n)).toEqual({ kind: 'accept', gaps: [{ fromSeq: 3, toSeq: 4, reason: 'missingSeq' }] });
-    expect(s.accept(6, 800_000n + 200_000n * 10n)).toEqual({ kind: 'accept', gaps: [{ fromSeq: 6, toSeq: 6, reason: 'timestampJump' }] });
+    expect(at(s, 1, 0n)).toEqual([]);
+    expect(at(s, 2, 200_000n)).toEqual([]);
+    expect(at(s, 2, 200_000n)).toBe('duplicate');
+    expect(at(s, 1, 0n)).toBe('duplicate');
+    expect(at(s, 5, 800_000n)).toEqual([{ fromSeq: 3, toSeq: 4, reason: 'missingSeq' }]);
+    expect(at(s, 6, 800_000n + 200_000n * 10n)).toEqual([{ fromSeq: 6, toSeq: 6, reason: 'timestampJump' }]);
     const resumed = new StreamSequencer(100);
-    expect(resumed.accept(100, 0n).kind).toBe('duplicate');
-    expect(resumed.accept(101, 0n)).toEqual({ kind: 'accept', gaps: [] });
+    expect(at(resumed, 100, 0n)).toBe('duplicate');
+    expect(at(resumed, 101, 0n)).toEqual([]);
+  });
+
+  it('computes drift across the 32-bit boundary of large (FILETIME-like) timestamps', () => {
+    const base = 133_000_000_000_000_000n + 0xffff_ff00n;
+    const s = new StreamSequencer(10, base);
+    expect(at(s, 11, base + 200_000n)).toEqual([]);
+    expect(at(s, 12, base + 400_000n + 600_000n)).toEqual([]); // 3 frames of drift: tolerated
+    expect(at(s, 13, base + 600_000n + 600_000n + 800_001n)).toEqual([{ fromSeq: 13, toSeq: 13, reason: 'timestampJump' }]);
+    expect(at(s, 14, base - 1n)).toEqual([{ fromSeq: 14, toSeq: 14, reason: 'timestampJump' }]);
   });
 });
 

@@ -1,13 +1,4 @@
-// The unit of media inside the worker: one 20 ms PCM frame of one stream.
-export interface Frame {
-  seq: number;
-  /** 100-ns units. */
-  timestamp: bigint;
-  flags: number;
-  activeSpeakers: number[];
-  payload: Buffer;
-}
-
+// Gaps in a stream: what was missing or odd, and why (recorded in the chunk's chain record and the manifest).
 export type GapReason = 'missingSeq' | 'timestampJump' | 'bridgeDisconnected' | 'workerRestart' | 'notGranted';
 
 export interface GapRecord {

@@ -1,9 +1,17 @@
-// One stream's pipeline: bounded queue -> gate -> de-dup/gaps -> chunker -> hash chain -> durable commit -> ack.
+// One stream's pipeline: AUDIO frames read in place -> de-dup/gaps -> chunk assembly (payloads copied straight into a
+// pooled chunk buffer) -> bounded queue of filled chunks (AsyncIterable) -> gate -> hash chain -> durable commit ->
+// cumulative ack. No object is allocated per frame; the queue holds chunks, not frames.
+// Flow control: a frame's credit goes back to the bridge as soon as it sits in a chunk buffer, unless the stream
+// already holds `maxPendingCommits` filled chunks that are not durable yet (waiting for the grant, or committing):
+// then credit is withheld until one of them is durable or dropped. Memory per stream is so bounded by
+// (open chunk + held chunks + the bridge's outstanding credit) x chunk size; credit stays counted in frames.
+import { ProtocolError } from '../../../contracts/bridge/index.js';
 import type { Logger } from '../log.js';
+import { chunkPool, type ChunkBufferPool } from '../storage/chunk-pool.js';
 import { BoundedQueue } from './async-queue.js';
 import { chunkMetadata } from './chunk-metadata.js';
-import { Chunker, type ChunkData } from './chunker.js';
-import type { Frame, GapRecord } from './frame.js';
+import { ChunkAssembler, type ChunkData } from './chunker.js';
+import type { GapRecord } from './frame.js';
 import type { RecordingGate } from './gate.js';
 import { genesisHash, link, sha256Hex, type ChunkRecord } from './hash-chain.js';
 import { StreamSequencer } from './sequencer.js';
@@ -19,20 +27,23 @@ export interface StreamIngestOptions {
   kind: 'mixed' | 'unmixed';
   sourceId: number | null;
   framesPerChunk: number;
+  /** Frames the stream may take beyond its held chunks (sizes the bounded queue of filled chunks). */
   queueCapacity: number;
-  /** Chunks committing at once before the stream waits (bounds memory per stream). */
+  /** Filled chunks held (before the grant, or committing) before credit is withheld; also commits in flight. */
   maxPendingCommits: number;
   chunkName: (index: number) => string;
   committer: ChunkCommitter;
   gate: RecordingGate;
   log: Logger;
-  /** A frame left the queue (credit can be returned to the bridge). */
+  /** One frame's credit can be returned to the bridge. */
   onConsumed: () => void;
   /** Everything <= seq is durable. */
   onDurable: (seq: number) => void;
   onGap: (gap: GapRecord) => void;
   /** Backoff before re-trying a failed commit. */
   retryDelayMs: number;
+  /** Chunk buffers (default: the worker's pool). */
+  pool?: ChunkBufferPool;
 }
 
 interface PendingCommit {
@@ -42,12 +53,20 @@ interface PendingCommit {
 }
 
 export class StreamIngest {
-  readonly queue: BoundedQueue<Frame>;
+  /** Filled chunks waiting for the gate / a commit slot. */
+  readonly chunks: BoundedQueue<ChunkData>;
   private readonly sequencer: StreamSequencer;
-  private readonly chunker: Chunker;
+  private readonly assembler: ChunkAssembler;
+  private readonly pool: ChunkBufferPool;
   private chainHead: string;
   private readonly pending: PendingCommit[] = [];
+  private committing = 0;
+  /** Filled chunks not yet durable or dropped (queued + committing). */
+  private holding = 0;
+  /** Credit withheld while `holding` is at its limit. */
+  private owed = 0;
   private durable = 0;
+  private readonly gaps: GapRecord[] = [];
   private readonly consumer: Promise<void>;
   /** Durable records of this stream, in index order. */
   readonly records: ChunkRecord[] = [];
@@ -60,8 +79,9 @@ export class StreamIngest {
     readonly options: StreamIngestOptions,
     recovered: ChunkRecord[] = [],
   ) {
-    this.queue = new BoundedQueue<Frame>(options.queueCapacity);
-    this.chunker = new Chunker(options.streamId, options.framesPerChunk);
+    this.pool = options.pool ?? chunkPool;
+    this.chunks = new BoundedQueue<ChunkData>(Math.ceil(options.queueCapacity / options.framesPerChunk) + options.maxPendingCommits + 3); // +1: room for the last chunk at end()
+    this.assembler = new ChunkAssembler(options.streamId, options.framesPerChunk, (bytes) => this.pool.acquire(bytes));
     this.chainHead = genesisHash(options.callId, options.streamId);
     let lastTs: bigint | undefined;
     for (const r of recovered) {
@@ -86,48 +106,79 @@ export class StreamIngest {
     return this.chainHead;
   }
 
-  /** Approximate bytes held in memory (queue + open chunk + committing chunks). */
+  /** Bytes held in chunk buffers (open chunk + filled chunks not yet durable). */
   get bufferedBytes(): number {
-    return (this.queue.size + this.chunker.bufferedFrames) * 640 + this.pending.filter((p) => !p.done).length * this.options.framesPerChunk * 640;
+    return this.holding * this.assembler.chunkBytes + (this.assembler.bufferedFrames > 0 ? this.assembler.chunkBytes : 0);
+  }
+
+  /**
+   * One AUDIO frame, read in place: `body[start]` is its type byte, its payload starts at `payloadStart` (validated by
+   * the caller). Nothing of `body` is kept after the call. Throws ProtocolError flowControl if the bridge overran.
+   */
+  addAudio(body: Buffer, start: number, payloadStart: number): void {
+    if (this.options.gate.state === 'revoked') {
+      this.options.onConsumed(); // nothing is kept once recording is revoked
+      return;
+    }
+    if (this.chunks.size >= this.chunks.capacity) throw new ProtocolError('flowControl', 'stream holds too many chunks (credit overrun)');
+    const seq = body.readUInt32BE(start + 3);
+    const tsHi = body.readUInt32BE(start + 7);
+    const tsLo = body.readUInt32BE(start + 11);
+    const gaps = this.gaps;
+    if (!this.sequencer.accept(seq, tsHi, tsLo, gaps)) {
+      this.framesDuplicate++;
+      this.returnCredit();
+      return;
+    }
+    this.framesAccepted++;
+    for (let i = 0; i < gaps.length; i++) this.options.onGap(gaps[i] as GapRecord);
+    const done = this.assembler.add(seq, tsHi, tsLo, body, start, payloadStart, gaps);
+    gaps.length = 0;
+    if (done) this.enqueue(done);
+    this.returnCredit();
+  }
+
+  private enqueue(chunk: ChunkData): void {
+    this.holding++;
+    if (!this.chunks.tryPush(chunk)) {
+      // Unreachable: addAudio checks room first. Never lose a chunk silently.
+      this.holding--;
+      this.pool.release(chunk.data);
+      throw new ProtocolError('flowControl', 'stream chunk queue full');
+    }
+  }
+
+  private returnCredit(): void {
+    if (this.holding >= this.options.maxPendingCommits) this.owed++;
+    else this.options.onConsumed();
+  }
+
+  /** A held chunk is durable or dropped: release its buffer and pay withheld credit once below the limit. */
+  private released(chunk: ChunkData): void {
+    this.pool.release(chunk.data);
+    this.holding--;
+    if (this.holding < this.options.maxPendingCommits && this.owed > 0) {
+      for (let n = this.owed; n > 0; n--) this.options.onConsumed();
+      this.owed = 0;
+    }
   }
 
   private async run(): Promise<void> {
     const { gate } = this.options;
-    // Await one frame, then drain whatever else is queued synchronously (one await per batch, not per frame).
-    for (let r = await this.queue.next(); !r.done; r = await this.queue.next()) {
-      let frame: Frame | undefined = r.value;
-      while (frame) {
-        this.options.onConsumed();
+    // Await one chunk, then take whatever else is queued synchronously.
+    for (let r = await this.chunks.next(); !r.done; r = await this.chunks.next()) {
+      let chunk: ChunkData | undefined = r.value;
+      while (chunk) {
         if (gate.state === 'pending') await gate.wait();
-        if (gate.state === 'granted') {
-          const chunk = this.accept(frame);
-          if (chunk) await this.startCommit(chunk);
-        } // revoked / never granted: nothing is persisted
-        frame = this.queue.tryShift();
+        if (gate.state === 'granted') await this.startCommit(chunk);
+        else this.released(chunk); // revoked / never granted: nothing is persisted
+        chunk = this.chunks.tryShift();
       }
-    }
-    if (gate.state === 'granted') {
-      const last = this.chunker.flush();
-      if (last) await this.startCommit(last);
-    } else {
-      this.chunker.discard();
     }
     await Promise.all(this.pending.map((p) => p.promise));
   }
 
-  private accept(frame: Frame): ChunkData | undefined {
-    const verdict = this.sequencer.accept(frame.seq, frame.timestamp);
-    if (verdict.kind === 'duplicate') {
-      this.framesDuplicate++;
-      return undefined;
-    }
-    this.framesAccepted++;
-    for (const g of verdict.gaps) this.options.onGap(g);
-    return this.chunker.add(frame, verdict.gaps);
-  }
-
   private async startCommit(chunk: ChunkData): Promise<void> {
-    if (this.options.gate.state !== 'granted') return;
     const record = link(
       {
         callId: this.options.callId,
@@ -149,17 +200,20 @@ export class StreamIngest {
     const name = this.options.chunkName(chunk.index);
     const metadata = chunkMetadata(record, chunk.speakers);
     const entry: PendingCommit = { lastSeq: chunk.lastSeq, done: false, promise: Promise.resolve() };
+    this.committing++;
     entry.promise = this.commitWithRetry(name, chunk.data, metadata).then(() => {
       entry.done = true;
+      this.committing--;
       // Keep records in index order (commits finish almost always in order: no sort per chunk).
       let at = this.records.length;
       while (at > 0 && (this.records[at - 1] as ChunkRecord).index > record.index) at--;
       this.records.splice(at, 0, record);
       this.speakers.set(record.index, chunk.speakers);
+      this.released(chunk);
       this.advance();
     });
     this.pending.push(entry);
-    while (this.pending.filter((p) => !p.done).length > this.options.maxPendingCommits) {
+    while (this.committing > this.options.maxPendingCommits) {
       const oldest = this.pending.find((p) => !p.done);
       if (oldest) await oldest.promise;
     }
@@ -188,15 +242,25 @@ export class StreamIngest {
     if (moved) this.options.onDurable(this.durable);
   }
 
-  /** Ends the stream: no more frames; flushes the open chunk; resolves when all its chunks are durable. */
+  /** Ends the stream: no more frames; closes the open chunk; resolves when all its chunks are durable (or dropped). */
   async end(): Promise<void> {
-    this.ended = true;
-    this.queue.close();
+    if (!this.ended) {
+      this.ended = true;
+      const last = this.assembler.flush();
+      if (last) {
+        this.holding++;
+        if (!this.chunks.tryPush(last)) this.released(last); // queue closed already: cannot happen (ended guards it)
+      }
+      this.chunks.close();
+    }
     await this.consumer;
   }
 
-  /** Drops what is queued (recording revoked). */
+  /** Drops what is held and not committing yet (recording revoked / never granted); returns its credit. */
   discardQueued(): void {
-    for (let i = this.queue.drain().length; i > 0; i--) this.options.onConsumed();
+    if (this.options.gate.state === 'granted') return;
+    for (const chunk of this.chunks.drain()) this.released(chunk);
+    const open = this.assembler.discard();
+    if (open) this.pool.release(open);
   }
 }

@@ -1,6 +1,7 @@
 // "Ack only after durable": a write is durable once it is in the primary store (Blob) or, when the primary is slow
 // or down, in the fsync'd spill journal. Spilled objects are drained to the primary in the background.
 import type { Logger } from '../log.js';
+import { chunkPool, type ChunkBufferPool } from './chunk-pool.js';
 import { ConflictError, type ObjectStore, type PutOptions } from './object-store.js';
 import type { SpillJournal } from './spill-journal.js';
 
@@ -10,6 +11,8 @@ export interface DurableWriterOptions {
   /** Concurrent primary writes. */
   maxInFlight: number;
   drainIntervalMs: number;
+  /** Pool whose buffers a write holds a reference on while it may read them (default: the worker's pool). */
+  pool?: ChunkBufferPool;
 }
 
 export type DurableOutcome = 'stored' | 'spilled';
@@ -49,6 +52,7 @@ export class DurableWriter {
   private readonly slots: Semaphore;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<number> | undefined;
+  private readonly pool: ChunkBufferPool;
   stats = { stored: 0, spilled: 0, drained: 0, primaryFailures: 0 };
 
   constructor(
@@ -58,6 +62,7 @@ export class DurableWriter {
     private readonly log: Logger,
   ) {
     this.slots = new Semaphore(options.maxInFlight);
+    this.pool = options.pool ?? chunkPool;
   }
 
   get spilledCount(): number {
@@ -69,7 +74,13 @@ export class DurableWriter {
    * (fsync'd) so it can be acked, and the spill entry is removed if the primary write still succeeds.
    */
   async commit(name: string, data: Buffer, options: PutOptions = {}): Promise<DurableOutcome> {
+    // The primary write may outlive this call (spill path): it holds its own reference on a pooled buffer.
+    this.pool.retain(data);
     const primary = this.writePrimary(name, data, options);
+    void primary.then(
+      () => this.pool.release(data),
+      () => this.pool.release(data),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.options.primaryTimeoutMs);
