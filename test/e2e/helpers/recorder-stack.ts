@@ -37,6 +37,8 @@ export interface RecorderStack {
   database: string;
   notificationUrl: string;
   workerKey: string;
+  /** The app settings the local host runs the app with (to build a second instance of the app's dependencies). */
+  appSettings: Record<string, string>;
   simCall(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }>;
   startCall(scenario: Record<string, unknown>): Promise<{ id: string; legs: { id: string }[] }>;
   getSimCall(id: string): Promise<SimCallState>;
@@ -87,25 +89,23 @@ export async function startRecorderStack(options: RecorderStackOptions = {}): Pr
       workerId: WORKER_ID, functionsBaseUrl: `${hostUrl}/api`, workerSharedKey: workerKey, recordingsContainer: container, cosmosDatabase: database,
     });
     parts.push(worker);
-    const host = await startLocalHostForTest({
-      port: hostPort,
-      settings: {
-        ...sim.env,
-        BOT_APP_ID: botAppId,
-        BOT_APP_SECRET: botAppSecret,
-        ALLOWED_TENANT_IDS: tenantId,
-        CALLBACK_BASE_URL: `${hostUrl}/api`,
-        BLOB_CONNECTION_STRING: env.blobConnectionString,
-        RECORDINGS_CONTAINER: container,
-        COSMOS_ENDPOINT: env.cosmosEndpoint,
-        COSMOS_KEY: env.cosmosKey,
-        COSMOS_DATABASE: database,
-        MEDIA_WORKER_URLS: `${WORKER_ID}=${worker.url}`,
-        WORKER_SHARED_KEY: workerKey,
-        ...options.settings,
-        ...(options.notificationOpenIdUrl ? { GRAPH_NOTIFICATION_OPENID_URL: options.notificationOpenIdUrl } : {}),
-      },
-    });
+    const appSettings: Record<string, string> = {
+      ...sim.env,
+      BOT_APP_ID: botAppId,
+      BOT_APP_SECRET: botAppSecret,
+      ALLOWED_TENANT_IDS: tenantId,
+      CALLBACK_BASE_URL: `${hostUrl}/api`,
+      BLOB_CONNECTION_STRING: env.blobConnectionString,
+      RECORDINGS_CONTAINER: container,
+      COSMOS_ENDPOINT: env.cosmosEndpoint,
+      COSMOS_KEY: env.cosmosKey,
+      COSMOS_DATABASE: database,
+      MEDIA_WORKER_URLS: `${WORKER_ID}=${worker.url}`,
+      WORKER_SHARED_KEY: workerKey,
+      ...options.settings,
+      ...(options.notificationOpenIdUrl ? { GRAPH_NOTIFICATION_OPENID_URL: options.notificationOpenIdUrl } : {}),
+    };
+    const host = await startLocalHostForTest({ port: hostPort, settings: appSettings });
     parts.push(host);
     const notificationUrl = `${host.url}/api/calling/notifications`;
 
@@ -130,7 +130,7 @@ export async function startRecorderStack(options: RecorderStackOptions = {}): Pr
     };
     const blobs = blobServiceClient().getContainerClient(container);
     const stack: RecorderStack = {
-      sim, worker, host, tenantId, botAppId, container, database, notificationUrl, workerKey,
+      sim, worker, host, tenantId, botAppId, container, database, notificationUrl, workerKey, appSettings,
       simCall,
       startCall: async (scenario) => {
         const r = await simCall('POST', '/_sim/calls', { scenario, notificationUrl });
