@@ -18,9 +18,10 @@ async function settings(): Promise<Record<string, string | undefined>> {
 
 function print(v: Verdict): void {
   const lines = [
-    `call ${v.callId}: ${v.ok ? 'INTACT' : 'NOT INTACT'}`,
+    `call ${v.callId}: ${v.ok ? (v.completeness === 'complete' ? 'INTACT (complete)' : `INTACT WITH DECLARED GAPS (${v.missingFrames} frames missing)`) : 'NOT INTACT'}`,
     `  manifest: ${v.manifestBlob ?? '(none)'}   signature: ${v.signature}`,
     ...v.streams.map((s) => `  stream ${s.streamId}: ${s.chunks} chunks, ${s.frames} frames, ${s.bytes} bytes, sha256 ${s.sha256} ${s.ok ? 'ok' : 'BAD'}`),
+    ...v.declaredGaps.map((g) => `  gap: ${g.streamId} seq ${g.fromSeq}..${g.toSeq} (${g.toSeq - g.fromSeq + 1} frames): ${g.reason}`),
     ...(v.firstBadChunk ? [`  first bad chunk: ${v.firstBadChunk.streamId} #${v.firstBadChunk.index} ${v.firstBadChunk.name}: ${v.firstBadChunk.reason}`] : []),
     ...v.problems.map((p) => `  problem: ${p}`),
   ];

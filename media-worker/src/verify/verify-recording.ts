@@ -27,8 +27,22 @@ export interface StreamVerdict {
   ok: boolean;
 }
 
+export interface DeclaredGap {
+  streamId: string;
+  fromSeq: number;
+  toSeq: number;
+  reason: string;
+}
+
 export interface Verdict {
+  /** Signature, chunks, chain and seq accounting all check out (with or without declared gaps). */
   ok: boolean;
+  /** `complete`: every seq of every stream is stored; `declaredGaps`: seqs are missing, each covered by a recorded gap. */
+  completeness: 'complete' | 'declaredGaps';
+  /** Frames missing within the streams' seq ranges (chunk-level `missingSeq` gaps, all declared when ok). */
+  missingFrames: number;
+  /** The manifest's gaps that lose frames, with their reasons (session-level reasons explain chunk-level `missingSeq`). */
+  declaredGaps: DeclaredGap[];
   callId: string;
   manifestBlob: string | null;
   signature: 'valid' | 'invalid' | 'missing';
@@ -51,7 +65,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
   const callIdHint = 'callId' in target ? target.callId : '';
   const name = 'manifestBlob' in target ? target.manifestBlob : await locateManifest(target.callId, deps);
   const fail = (problem: string, manifestBlob: string | null): Verdict => ({
-    ok: false, callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
+    ok: false, completeness: 'complete', missingFrames: 0, declaredGaps: [], callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
   });
   if (!name) return fail(`no manifest found for call ${callIdHint}`, null);
   const obj = await deps.store.get(name);
@@ -127,8 +141,18 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
     streams.push({ streamId: s.streamId, chunks: s.chunks.length, frames, bytes, sha256: hash.digest('hex'), ok: streamOk });
   }
   for (const extra of listed) problems.push(`stored chunk ${extra} is not in the manifest`);
+  const missingFrames = manifest.streams.reduce(
+    (n, s) => n + s.chunks.reduce((m, c) => m + c.gaps.filter((g) => g.reason === 'missingSeq').reduce((k, g) => k + (g.toSeq - g.fromSeq + 1), 0), 0),
+    0,
+  );
+  const declaredGaps = manifest.gaps
+    .filter((g) => g.reason !== 'timestampJump')
+    .map((g) => ({ streamId: g.streamId, fromSeq: g.fromSeq, toSeq: g.toSeq, reason: g.reason }));
   return {
     ok: problems.length === 0,
+    completeness: missingFrames > 0 ? 'declaredGaps' : 'complete',
+    missingFrames,
+    declaredGaps,
     callId: manifest.callId,
     manifestBlob: name,
     signature: signatureOk ? 'valid' : 'invalid',

@@ -1,6 +1,6 @@
 // MediaHooks backed by the bridge protocol: decodes the worker's local media config after answer, builds the audio
 // plan, and paces 20 ms frames (real time or as fast as credit allows) into a BridgeSession per call leg.
-import { decodeLocalMediaConfig, AudioFlags, NO_SOURCE_ID, FRAME_DURATION_100NS } from '../../../contracts/bridge/index.js';
+import { decodeLocalMediaConfig, parseBridgeAddress, AudioFlags, NO_SOURCE_ID, FRAME_DURATION_100NS } from '../../../contracts/bridge/index.js';
 import type { Conversation, Leg, SimParticipant } from '../teams/model.js';
 import type { MediaHooks, MediaSummary } from '../teams/media-hooks.js';
 import type { Logger } from '../log.js';
@@ -100,7 +100,8 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
     a.sessionId = cfg.sessionId;
     a.plan = s.media.script.length > 0 ? await planFromScript(s.media.script) : defaultPlan(a.conversation.participants.map((p) => p.key));
     if (!active.has(a.leg.id)) return;
-    a.session = new BridgeSession({ host: cfg.host, port: cfg.port, sessionId: cfg.sessionId, token: cfg.token, callId: a.leg.id }, log, onLost, { ...DEFAULT_BRIDGE_OPTIONS, ...options.bridge });
+    const alternates = (cfg.alternates ?? []).map(parseBridgeAddress);
+    a.session = new BridgeSession({ host: cfg.host, port: cfg.port, sessionId: cfg.sessionId, token: cfg.token, callId: a.leg.id, alternates }, log, onLost, { ...DEFAULT_BRIDGE_OPTIONS, ...options.bridge });
     if (a.mode === 'mixed') a.session.addStream('mixed', 'mixed', NO_SOURCE_ID);
     a.session.start();
     a.startReal = Date.now();
@@ -136,6 +137,7 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
         connects: a.session?.connects ?? 0,
         replayedFrames: a.session?.replayedFrames ?? 0,
         ackedFrames: a.session?.ackedFrames ?? 0,
+        ...(a.session && a.session.links.length > 1 ? { moves: a.session.links.map((l) => ({ address: l.address, welcomedAt: new Date(l.welcomedAt).toISOString() })) } : {}),
         ...(a.error ?? a.session?.lastError ? { error: a.error ?? a.session?.lastError } : {}),
       };
     },

@@ -1,5 +1,6 @@
 // The bridge side of the media-bridge protocol (media-worker/PROTOCOL.md): one TCP connection per call leg, credit
 // flow control, cumulative ACKs, un-acked frames kept and replayed after a reconnect, heartbeats, orderly end.
+// When its worker is lost it moves the session to the alternates (same HELLO: session ticket + resume points).
 import { connect, type Socket } from 'node:net';
 import { createHash, type Hash } from 'node:crypto';
 import {
@@ -30,6 +31,8 @@ interface StreamState {
   maxSentSeq: number;
   index?: number;
   hash: Hash;
+  /** Hash of every produced frame (the truth of what Teams sent), before any shedding. */
+  generated: Hash;
   frames: number;
   bytes: number;
   firstTs?: bigint;
@@ -37,12 +40,28 @@ interface StreamState {
   endSent: boolean;
 }
 
-export interface BridgeTarget {
+export interface BridgeAddress {
   host: string;
   port: number;
+}
+
+export interface BridgeTarget extends BridgeAddress {
   sessionId: string;
   token: string;
   callId: string;
+  /** Other workers of the pool, tried in order after `retriesPerWorker` failed attempts on the current one. */
+  alternates?: BridgeAddress[];
+}
+
+/** One welcome on a worker: when, where, and when its first ACK came (a move = a welcome on another address). */
+export interface BridgeLinkRecord {
+  address: string;
+  welcomedAt: number;
+  firstAckAt: number | null;
+  /** Per stream, the durable seq the worker announced in WELCOME. */
+  durable: Array<{ streamId: string; seq: number }>;
+  /** Per stream, this bridge's last ACK when it said HELLO. */
+  resume: Array<{ streamId: string; seq: number }>;
 }
 
 export interface BridgeSessionOptions {
@@ -51,9 +70,13 @@ export interface BridgeSessionOptions {
   maxBackoffMs: number;
   /** Frames kept un-acked per stream before the oldest are shed. */
   maxRetainFrames: number;
+  /** Failed connection attempts on one worker before the next address is tried. */
+  retriesPerWorker: number;
+  /** Called with every frame as Teams produced it (before any loss): the ground truth per seq, for tests. */
+  onGenerated?: (streamId: string, seq: number, payload: Buffer) => void;
 }
 
-export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 30_000 };
+export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 30_000, retriesPerWorker: 2 };
 
 type Phase = 'connecting' | 'hello' | 'open' | 'closed' | 'stopped';
 
@@ -73,6 +96,15 @@ export class BridgeSession {
   private finishing = false;
   private done = false;
   private ackWaiters: (() => void)[] = [];
+  private readonly addresses: BridgeAddress[];
+  private current = 0;
+  private failuresHere = 0;
+  /** Addresses that refused this session (authFailed, unknownSession, sessionClosed) since the last welcome. */
+  private refused = new Set<number>();
+  private pendingResume: Array<{ streamId: string; seq: number }> = [];
+  readonly links: BridgeLinkRecord[] = [];
+  /** When the last working connection was lost (ms epoch), and why. */
+  lostAt: number | null = null;
   connects = 0;
   replayedFrames = 0;
   ackedFrames = 0;
@@ -84,7 +116,15 @@ export class BridgeSession {
     private readonly log: Logger,
     private readonly onLost: (reason: string) => void,
     private readonly o: BridgeSessionOptions = DEFAULT_BRIDGE_OPTIONS,
-  ) {}
+  ) {
+    this.addresses = [{ host: target.host, port: target.port }, ...(target.alternates ?? [])];
+  }
+
+  /** The worker address this session is on (or trying). */
+  get address(): string {
+    const a = this.addresses[this.current] ?? this.addresses[0];
+    return `tcp://${a?.host}:${a?.port}`;
+  }
 
   start(): void {
     this.open();
@@ -103,7 +143,7 @@ export class BridgeSession {
 
   addStream(streamId: string, kind: StreamKindName, sourceId: number): void {
     if (this.streams.has(streamId)) return;
-    const s: StreamState = { streamId, kind, sourceId, retained: [], lastSeq: 0, ackedSeq: 0, sentSeq: 0, maxSentSeq: 0, hash: createHash('sha256'), frames: 0, bytes: 0, endSent: false };
+    const s: StreamState = { streamId, kind, sourceId, retained: [], lastSeq: 0, ackedSeq: 0, sentSeq: 0, maxSentSeq: 0, hash: createHash('sha256'), generated: createHash('sha256'), frames: 0, bytes: 0, endSent: false };
     this.streams.set(streamId, s);
     if (this.phase === 'open') this.startStream(s);
   }
@@ -113,6 +153,8 @@ export class BridgeSession {
     const s = this.streams.get(streamId);
     if (!s || this.phase === 'stopped' || this.done) return;
     const f: OutFrame = { ...frame, seq: ++s.lastSeq };
+    this.o.onGenerated?.(streamId, f.seq, f.payload);
+    s.generated.update(f.payload);
     s.retained.push(f);
     if (s.retained.length > this.o.maxRetainFrames) {
       const shed = s.retained.length - this.o.maxRetainFrames;
@@ -160,6 +202,8 @@ export class BridgeSession {
         sha256: s.hash.copy().digest('hex'),
         ...(s.firstTs !== undefined ? { firstTimestamp: s.firstTs.toString() } : {}),
         ...(s.lastTs !== undefined ? { lastTimestamp: s.lastTs.toString() } : {}),
+        generatedFrames: s.lastSeq,
+        generatedSha256: s.generated.copy().digest('hex'),
       })),
     };
   }
@@ -169,7 +213,8 @@ export class BridgeSession {
   private open(): void {
     if (this.phase === 'stopped' || this.done) return;
     this.phase = 'connecting';
-    const sock = connect({ host: this.target.host, port: this.target.port, noDelay: true });
+    const addr = this.addresses[this.current] ?? { host: this.target.host, port: this.target.port };
+    const sock = connect({ host: addr.host, port: addr.port, noDelay: true });
     this.socket = sock;
     const decoder = new FrameDecoder();
     sock.on('connect', () => {
@@ -177,9 +222,10 @@ export class BridgeSession {
       this.phase = 'hello';
       this.lastRx = Date.now();
       this.writable = true;
+      this.pendingResume = [...this.streams.values()].map((s) => ({ streamId: s.streamId, seq: s.ackedSeq }));
       this.write(encodeMessage({
         type: 'hello', version: PROTOCOL_VERSION, sessionId: this.target.sessionId, token: this.target.token, callId: this.target.callId,
-        resume: [...this.streams.values()].map((s) => ({ streamId: s.streamId, seq: s.ackedSeq })),
+        resume: this.pendingResume,
       }));
     });
     sock.on('data', (chunk: Buffer) => {
@@ -206,8 +252,11 @@ export class BridgeSession {
       this.socket = undefined;
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (this.phase === 'stopped' || this.done) return;
+      if (this.phase === 'open') this.lostAt = Date.now();
+      if (this.phase !== 'open') this.failuresHere++;
       this.phase = 'closed';
       this.disconnectedSince ??= Date.now();
+      this.chooseNextAddress();
       if (Date.now() - this.disconnectedSince > this.o.giveUpMs) {
         this.close('stopped');
         this.onLost(`bridge unreachable for ${this.o.giveUpMs} ms: ${this.lastError ?? 'closed'}`);
@@ -217,6 +266,21 @@ export class BridgeSession {
       this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs);
       setTimeout(() => this.open(), delay).unref();
     });
+  }
+
+  /** After `retriesPerWorker` failed attempts (or a refusal), move on to the next address that has not refused. */
+  private chooseNextAddress(): void {
+    if (this.addresses.length < 2) return;
+    if (this.failuresHere < this.o.retriesPerWorker && !this.refused.has(this.current)) return;
+    for (let step = 1; step <= this.addresses.length; step++) {
+      const next = (this.current + step) % this.addresses.length;
+      if (!this.refused.has(next)) {
+        if (next !== this.current) this.backoffMs = 100;
+        this.current = next;
+        this.failuresHere = 0;
+        return;
+      }
+    }
   }
 
   private close(phase: 'stopped'): void {
@@ -234,6 +298,9 @@ export class BridgeSession {
     switch (m.type) {
       case 'welcome': {
         this.phase = 'open';
+        this.failuresHere = 0;
+        this.refused.clear();
+        this.links.push({ address: this.address, welcomedAt: Date.now(), firstAckAt: null, durable: m.durable.map((d) => ({ ...d })), resume: this.pendingResume });
         this.credit = m.creditFrames;
         this.heartbeatMs = m.heartbeatIntervalMs || 5000;
         this.backoffMs = 100;
@@ -255,6 +322,8 @@ export class BridgeSession {
       }
       case 'ack': {
         const s = this.byIndex.get(m.streamIndex);
+        const link = this.links.at(-1);
+        if (link && link.firstAckAt === null) link.firstAckAt = Date.now();
         if (s) this.ack(s, m.seq);
         return;
       }
@@ -269,8 +338,14 @@ export class BridgeSession {
         this.lastError = `${m.code}: ${m.message}`;
         this.log.warn('bridge error from worker', { callId: this.target.callId, code: m.code, fatal: m.fatal, message: m.message });
         if (['authFailed', 'unknownSession', 'sessionClosed', 'unsupportedVersion'].includes(m.code)) {
-          this.close('stopped');
-          this.onLost(`worker refused the bridge: ${m.code}`);
+          // Refused here: another worker of the pool may still take the session; stop only when every one refused.
+          this.refused.add(this.current);
+          if (this.refused.size >= this.addresses.length) {
+            this.close('stopped');
+            this.onLost(`worker refused the bridge: ${m.code}`);
+          } else {
+            this.socket?.destroy();
+          }
         } else if (m.fatal) {
           this.socket?.destroy();
         }

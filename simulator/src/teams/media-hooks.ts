@@ -10,6 +10,10 @@ export interface StreamTruth {
   sha256: string;
   firstTimestamp?: string;
   lastTimestamp?: string;
+  /** Frames Teams produced for the stream (seq 1..n), whether or not they reached a worker. */
+  generatedFrames?: number;
+  /** SHA-256 of every produced payload in seq order: equals the stored stream's when nothing was lost. */
+  generatedSha256?: string;
 }
 
 export interface MediaSummary {
@@ -20,6 +24,8 @@ export interface MediaSummary {
   connects: number;
   replayedFrames: number;
   ackedFrames: number;
+  /** Welcomes on a worker other than the first (the session moved after its worker was lost). */
+  moves?: Array<{ address: string; welcomedAt: string }>;
   error?: string;
 }
 
