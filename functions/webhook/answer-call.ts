@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Call } from '../../contracts/graph/index.js';
-import type { GraphCallsClient } from '../adapters/graph.js';
+import { GraphCallError, type GraphCallsClient } from '../adapters/graph.js';
 import type { WorkerClient } from '../adapters/worker.js';
 import type { WorkerRegistry } from '../adapters/worker-registry.js';
 import { summarizeIncomingCall } from '../domain/incoming-call.js';
@@ -25,9 +25,15 @@ export interface AnswerServiceDeps {
 
 const RECENT_LIMIT = 10_000;
 
+export interface AnswerResult {
+  outcome: AnswerOutcome;
+  /** Already handled (by this process, or by another delivery that owns the call): start nothing. */
+  duplicate: boolean;
+}
+
 export class AnswerService {
   /** Call ids answered by this process recently: a redelivered incoming-call notification is not answered twice. */
-  private readonly recent = new Map<string, Promise<AnswerOutcome>>();
+  private readonly recent = new Map<string, Promise<AnswerResult>>();
 
   constructor(private readonly deps: AnswerServiceDeps) {}
 
@@ -35,20 +41,28 @@ export class AnswerService {
     return `${this.deps.callbackBaseUrl}/calling/notifications/${encodeURIComponent(workerId)}/${encodeURIComponent(callId)}`;
   }
 
-  /** Returns `duplicate: true` when this call id was already handled by this process. */
-  async answer(tenantId: string, callId: string, call: Call, receivedAt: Date, log: Logger): Promise<{ outcome: AnswerOutcome; duplicate: boolean }> {
+  /**
+   * Returns `duplicate: true` when this call id was already handled: by this process (remembered), or by another one
+   * (the worker's reserve said the session already existed and Graph refused our answer: the other delivery answered).
+   */
+  async answer(tenantId: string, callId: string, call: Call, receivedAt: Date, log: Logger): Promise<AnswerResult> {
     const previous = this.recent.get(callId);
-    if (previous) return { outcome: await previous, duplicate: true };
+    if (previous) return { outcome: (await previous).outcome, duplicate: true };
     const work = this.answerOnce(tenantId, callId, call, receivedAt, log);
     this.recent.set(callId, work);
     if (this.recent.size > RECENT_LIMIT) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
     }
-    return { outcome: await work, duplicate: false };
+    return work;
   }
 
-  private async answerOnce(tenantId: string, callId: string, call: Call, receivedAt: Date, log: Logger): Promise<AnswerOutcome> {
+  private async answerOnce(tenantId: string, callId: string, call: Call, receivedAt: Date, log: Logger): Promise<AnswerResult> {
+    const outcome = await this.answerFirst(tenantId, callId, call, receivedAt, log);
+    return 'duplicate' in outcome ? outcome : { outcome, duplicate: false };
+  }
+
+  private async answerFirst(tenantId: string, callId: string, call: Call, receivedAt: Date, log: Logger): Promise<AnswerOutcome | AnswerResult> {
     const summary = summarizeIncomingCall(callId, tenantId, call);
     const policy = resolvePolicy(this.deps.policies, tenantId, summary.recordedUser.userId);
     const base = { call: summary, policy, receivedAt: receivedAt.toISOString() };
@@ -98,6 +112,15 @@ export class AnswerService {
         mediaConfig: { '@odata.type': '#microsoft.graph.appHostedMediaConfig', blob: reserved.blob },
       });
     } catch (err) {
+      if (!reserved.created && err instanceof GraphCallError && !err.transient) {
+        // The session was reserved by an earlier delivery of this invite (another instance of this app, since this
+        // process did not remember it) and Graph refuses a second answer: that delivery answered. Neither reject the
+        // call nor release the shared session, and do not start anything: the first delivery owns the call.
+        clog.warn('Graph refused the answer of a redelivered invite whose session already existed: handled elsewhere', {
+          workerId: reserved.workerId, status: err.status, code: err.code,
+        });
+        return { outcome: { ...base, outcome: 'failed', reason: 'redelivered invite handled by another instance', workerId: reserved.workerId, sessionId: reserved.sessionId }, duplicate: true };
+      }
       const reason = `Graph answer failed: ${(err as Error).message}`;
       clog.error('answer failed', { reason, workerId: reserved.workerId });
       // Release only a session this request created: a redelivered incoming call (another instance) shares it.
