@@ -36,6 +36,8 @@ const envSchema = z.object({
   RECORDER_WATCHDOG_INTERVAL_MS: ms(5 * 60_000),
   RECORDER_ANSWER_WAIT_TIMEOUT_MS: ms(30_000),
   RECORDER_RECORDING_CONFIRM_TIMEOUT_MS: ms(30_000),
+  /** No media-worker heartbeat for this long → the call's worker is shown as lost (3 × the worker's 15 s events). */
+  RECORDER_WORKER_HEARTBEAT_TIMEOUT_MS: ms(45_000),
   RECORDER_MAX_EVENTS_PER_EXECUTION: ms(300),
   /** Timeouts of outbound calls on the answer path (Graph's limit for policy calls is 5 s end to end). */
   RECORDER_WORKER_TIMEOUT_MS: ms(1_500),
@@ -112,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       answerWaitTimeoutMs: e.RECORDER_ANSWER_WAIT_TIMEOUT_MS,
       recordingConfirmTimeoutMs: e.RECORDER_RECORDING_CONFIRM_TIMEOUT_MS,
       maxEventsPerExecution: e.RECORDER_MAX_EVENTS_PER_EXECUTION,
+      workerHeartbeatTimeoutMs: e.RECORDER_WORKER_HEARTBEAT_TIMEOUT_MS,
     },
     workerTimeoutMs: e.RECORDER_WORKER_TIMEOUT_MS,
     graphTimeoutMs: e.RECORDER_GRAPH_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { initialCallState, type CallStateView } from './call-state.js';
 import type { LifecycleState, LiveCallStatus, UserVisibleRecordingStatus } from './lifecycle.js';
 import { closeRoster, emptyRoster, type RosterState } from './roster.js';
 import type { AnswerOutcome, LifecycleSettings } from './signals.js';
+import { DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS, heartbeatDeadline, initialPin, type WorkerPin } from './worker-pin.js';
 
 export interface CallModel {
   callId: string;
@@ -29,7 +30,17 @@ export interface CallModel {
   lastNotificationAt: string;
   lastProbeAt: string | null;
   nextKeepAliveAt: string;
-  media: { lastHeartbeatAt: string | null; disconnects: number; gaps: number; sealedByWorker: boolean; manifestBlob: string | null };
+  media: {
+    lastHeartbeatAt: string | null;
+    disconnects: number;
+    gaps: number;
+    sealedByWorker: boolean;
+    manifestBlob: string | null;
+    /** The worker holding the session now (absent in models carried over from before it existed: see pinOf). */
+    pin?: WorkerPin;
+    /** Why the recording of this leg is incomplete (e.g. its worker was lost and nothing adopted the session). */
+    incompleteReason?: string | null;
+  };
   hungUp: boolean;
   /** Set when the call is known to have ended without a terminated notification (watchdog, keepAlive 404). */
   endedBy: string | null;
@@ -78,7 +89,19 @@ export function markSeen(m: CallModel, dedupId: string): boolean {
   return true;
 }
 
-export type DueWork = 'establishTimeout' | 'keepAlive' | 'watchdog' | 'recordingConfirmTimeout';
+/** The call's worker pin (created from the answer's worker on first use). Null before an answered outcome. */
+export function pinOf(m: CallModel): WorkerPin | null {
+  if (m.answer?.outcome !== 'answered') return null;
+  m.media.pin ??= initialPin(m.answer.workerId, m.startedAt);
+  return m.media.pin;
+}
+
+/** The worker to send seal, roster, grant and release to. */
+export function currentWorkerId(m: CallModel): string | null {
+  return pinOf(m)?.workerId ?? null;
+}
+
+export type DueWork = 'establishTimeout' | 'keepAlive' | 'watchdog' | 'recordingConfirmTimeout' | 'workerHeartbeat';
 
 function deadlines(m: CallModel): { work: DueWork; at: string }[] {
   const s = m.settings;
@@ -87,6 +110,9 @@ function deadlines(m: CallModel): { work: DueWork; at: string }[] {
   const lastSign = m.lastProbeAt && m.lastProbeAt > m.lastNotificationAt ? m.lastProbeAt : m.lastNotificationAt;
   out.push({ work: 'watchdog', at: addMs(lastSign, s.watchdogIntervalMs) });
   if (m.pendingRecordingOp) out.push({ work: 'recordingConfirmTimeout', at: addMs(m.pendingRecordingOp.since, s.recordingConfirmTimeoutMs) });
+  const pin = m.media.pin;
+  const hb = pin ? heartbeatDeadline(pin, m.media.lastHeartbeatAt, s.workerHeartbeatTimeoutMs ?? DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS) : null;
+  if (hb) out.push({ work: 'workerHeartbeat', at: hb });
   return out;
 }
 
@@ -97,7 +123,7 @@ export function nextDeadline(m: CallModel): string {
 
 /** Work that is due at `now`, in a fixed order. */
 export function dueWork(m: CallModel, now: string): DueWork[] {
-  const order: DueWork[] = ['establishTimeout', 'recordingConfirmTimeout', 'watchdog', 'keepAlive'];
+  const order: DueWork[] = ['establishTimeout', 'recordingConfirmTimeout', 'workerHeartbeat', 'watchdog', 'keepAlive'];
   const due = new Set(deadlines(m).filter((d) => d.at <= now).map((d) => d.work));
   return order.filter((w) => due.has(w));
 }
@@ -137,8 +163,9 @@ export function liveStatus(m: CallModel): LiveCallStatus {
     lifecycle: m.lifecycle,
     graphState: m.callState.state,
     recordingStatus: m.recording,
-    workerId: a?.workerId ?? null,
+    workerId: m.media.pin?.workerId ?? a?.workerId ?? null,
     sessionId: a?.sessionId ?? null,
+    ...(m.media.pin ? { worker: { lostSince: m.media.pin.lostSince, adoptions: m.media.pin.adoptions, previous: m.media.pin.previous } } : {}),
     participants: present,
     lastNotificationAt: m.lastNotificationAt,
     failureReason: m.failureReason,
@@ -173,6 +200,7 @@ export function workerRosterUpdate(m: CallModel): RosterUpdate {
 export function integrityOf(m: CallModel, seal: SealResponse | null): IntegrityState {
   if (m.recording === 'failed' || m.lifecycle === 'failed') return 'failed';
   if (!seal) return m.answer?.outcome === 'answered' ? 'incomplete' : 'notRecorded';
+  if (m.media.incompleteReason) return 'incomplete';
   if (seal.nothingRecorded) return 'notRecorded';
   return 'sealed';
 }
@@ -189,7 +217,7 @@ export function buildLeg(m: CallModel, now: string, seal: SealResponse | null): 
     direction: a.call.direction,
     recordedUser: a.call.recordedUser,
     otherSide: a.call.otherSide,
-    workerId: a.workerId,
+    workerId: m.media.pin?.workerId ?? a.workerId,
     sessionId: a.sessionId,
     answeredAt: a.outcome === 'answered' ? a.answeredAt : null,
     establishedAt: m.establishedAt,
@@ -207,6 +235,8 @@ export function buildLeg(m: CallModel, now: string, seal: SealResponse | null): 
       ...(a.call.policyIdentifier ? { policyIdentifier: a.call.policyIdentifier } : {}),
       ...(a.call.mediaHostedRegion ? { mediaHostedRegion: a.call.mediaHostedRegion } : {}),
       ...(m.endedBy ? { endedBy: m.endedBy } : {}),
+      ...(m.media.incompleteReason ? { incompleteReason: m.media.incompleteReason } : {}),
+      ...(m.media.pin && m.media.pin.previous.length > 0 ? { previousWorkers: m.media.pin.previous.join(',') } : {}),
     },
   };
 }

@@ -37,8 +37,11 @@ export interface LiveCallStatus {
   lifecycle: LifecycleState;
   graphState: string | null;
   recordingStatus: UserVisibleRecordingStatus;
+  /** The worker holding the session now (it changes when another worker adopts it). */
   workerId: string | null;
   sessionId: string | null;
+  /** The worker pin: heartbeats lost since (null = alive), adoptions so far, workers that held the session before. */
+  worker?: { lostSince: string | null; adoptions: number; previous: string[] };
   participants: number;
   lastNotificationAt: string | null;
   failureReason: string | null;

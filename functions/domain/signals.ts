@@ -18,6 +18,8 @@ export interface LifecycleSettings {
   answerWaitTimeoutMs: number;
   recordingConfirmTimeoutMs: number;
   maxEventsPerExecution: number;
+  /** No heartbeat from the call's worker for this long → it is shown as lost (absent in older inputs: 45 s). */
+  workerHeartbeatTimeoutMs?: number;
 }
 
 /** What the webhook learned from the incoming-call notification. */

@@ -5,12 +5,13 @@
  * between the signal channel and a durable timer, and the losing timer is cancelled.
  */
 import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
-import type { SealResponse } from '../../contracts/worker-api/index.js';
+import type { MediaEvent, SealResponse } from '../../contracts/worker-api/index.js';
 import { applyCallState, isEnded } from '../domain/call-state.js';
 import {
-  buildLeg, dueWork, isCallModel, keepAliveDone, liveStatus, markSeen, newCallModel, nextDeadline, recordingClientContext,
-  shouldStartRecording, workerRosterUpdate, type CallModel,
+  buildLeg, currentWorkerId, dueWork, isCallModel, keepAliveDone, liveStatus, markSeen, newCallModel, nextDeadline, pinOf,
+  recordingClientContext, shouldStartRecording, workerRosterUpdate, type CallModel,
 } from '../domain/call-model.js';
+import { applyAdoption } from '../domain/worker-pin.js';
 import { advanceLifecycle } from '../domain/lifecycle.js';
 import { applyRoster } from '../domain/roster.js';
 import { CALL_SIGNAL_EVENT, type CallOrchestrationInput, type CallSignal } from '../domain/signals.js';
@@ -156,11 +157,22 @@ function* onSignal(ctx: OrchestrationContext, m: CallModel, signal: CallSignal, 
       log.warn('media event for another session ignored', { sessionId: e.sessionId });
       return;
     }
+    if (e.type === 'sessionAdopted') {
+      yield* onAdopted(ctx, m, e, log);
+      return;
+    }
+    const pin = pinOf(m);
+    const fromPinned = pin === null || e.workerId === pin.workerId;
     if (e.type === 'mediaFlowing') m.mediaFlowing = true;
-    else if (e.type === 'heartbeat') m.media.lastHeartbeatAt = e.at;
-    else if (e.type === 'bridgeDisconnected') m.media.disconnects += 1;
+    else if (e.type === 'heartbeat') {
+      // Only the pinned worker's heartbeats keep the call's worker alive (an old worker's late ones do not).
+      if (fromPinned) {
+        m.media.lastHeartbeatAt = e.at;
+        if (pin) pin.lostSince = null;
+      }
+    } else if (e.type === 'bridgeDisconnected') m.media.disconnects += 1;
     else if (e.type === 'streamGap') m.media.gaps += 1;
-    else if (e.type === 'sealed') {
+    else if (e.type === 'sealed' && fromPinned) {
       m.media.sealedByWorker = true;
       m.media.manifestBlob = e.manifestBlob;
     }
@@ -187,7 +199,7 @@ function* onSignal(ctx: OrchestrationContext, m: CallModel, signal: CallSignal, 
     });
     m.roster = r.state;
     if (r.applied && r.changed && m.answer?.outcome === 'answered') {
-      const sent = yield* attempt(steps.sendRoster(ctx, { workerId: m.answer.workerId, sessionId: m.answer.sessionId, update: workerRosterUpdate(m) }));
+      const sent = yield* attempt(steps.sendRoster(ctx, { workerId: currentWorkerId(m) ?? m.answer.workerId, sessionId: m.answer.sessionId, update: workerRosterUpdate(m) }));
       if (!sent.ok) log.warn('roster not delivered to the worker', { error: sent.error });
     }
   } else if (n.kind === 'operation') {
@@ -226,15 +238,44 @@ function* maybeStartRecording(ctx: OrchestrationContext, m: CallModel, log: Orch
   }
 }
 
+/**
+ * Another worker of the pool adopted the session (the bridge moved there after its worker was lost): re-pin the call
+ * to it, unless this event is older than the current pin; then re-send what the new worker needs: the grant (only if
+ * Graph had confirmed recording: nothing is persisted before it) and the roster.
+ */
+function* onAdopted(ctx: OrchestrationContext, m: CallModel, e: Extract<MediaEvent, { type: 'sessionAdopted' }>, log: OrchestrationLog): Step<void> {
+  const pin = pinOf(m);
+  if (!pin || m.answer?.outcome !== 'answered') return;
+  const r = applyAdoption(pin, { workerId: e.workerId, at: e.at });
+  m.media.pin = r.pin;
+  if (!r.repinned) {
+    log.info('sessionAdopted does not move the call', { workerId: e.workerId, why: r.why, pinnedTo: r.pin.workerId });
+    return;
+  }
+  log.warn('session moved to another worker', { from: r.from, to: e.workerId, durable: e.durable });
+  if (m.recording === 'recording') {
+    const clientContext = recordingClientContext(m.callId, 'recording', m.recordingAttempts);
+    const granted = yield* attempt(steps.setWorkerRecording(ctx, {
+      workerId: e.workerId, sessionId: m.answer.sessionId, status: 'granted', clientContext, at: nowIso(ctx),
+    }));
+    if (!granted.ok || granted.value.outcome !== 'done') log.error('grant not delivered to the adopting worker', { workerId: e.workerId, error: granted.ok ? 'session gone' : granted.error });
+  }
+  if (Object.keys(m.roster.participants).length > 0) {
+    const sent = yield* attempt(steps.sendRoster(ctx, { workerId: e.workerId, sessionId: m.answer.sessionId, update: workerRosterUpdate(m) }));
+    if (!sent.ok) log.warn('roster not delivered to the adopting worker', { error: sent.error });
+  }
+}
+
 function* grantWorker(ctx: OrchestrationContext, m: CallModel, clientContext: string, log: OrchestrationLog): Step<void> {
   if (m.answer?.outcome !== 'answered') return;
+  const workerId = currentWorkerId(m) ?? m.answer.workerId;
   const res = yield* attempt(steps.setWorkerRecording(ctx, {
-    workerId: m.answer.workerId, sessionId: m.answer.sessionId, status: 'granted', clientContext, at: nowIso(ctx),
+    workerId, sessionId: m.answer.sessionId, status: 'granted', clientContext, at: nowIso(ctx),
   }));
   if (res.ok && res.value.outcome === 'done') {
     m.recording = 'recording';
     m.lifecycle = advanceLifecycle(m.lifecycle, 'recording');
-    log.info('recording confirmed by Graph and granted to the worker', { workerId: m.answer.workerId });
+    log.info('recording confirmed by Graph and granted to the worker', { workerId });
     return;
   }
   const why = res.ok ? 'worker session is gone' : res.error;
@@ -296,6 +337,12 @@ function* onTimers(ctx: OrchestrationContext, m: CallModel, log: OrchestrationLo
         m.hungUp = true;
         m.endedBy = hung.ok ? 'establish timeout: hung up' : 'establish timeout';
       }
+    } else if (work === 'workerHeartbeat') {
+      const pin = pinOf(m);
+      if (pin && pin.lostSince === null) {
+        pin.lostSince = now;
+        log.error('media-worker heartbeats stopped: worker presumed lost until another worker adopts the session', { workerId: pin.workerId, lastHeartbeatAt: m.media.lastHeartbeatAt });
+      }
     } else if (work === 'recordingConfirmTimeout') {
       m.pendingRecordingOp = null;
       yield* recordingFailed(ctx, m, `no outcome for updateRecordingStatus(recording) within ${m.settings.recordingConfirmTimeoutMs} ms`, log);
@@ -317,9 +364,19 @@ function* finish(ctx: OrchestrationContext, m: CallModel, log: OrchestrationLog)
 
   let seal: SealResponse | null = null;
   if (a.outcome === 'answered') {
-    const sealed = yield* attempt(steps.seal(ctx, { workerId: a.workerId, sessionId: a.sessionId, reason: m.endedBy ?? `call ${m.callState.state}` }));
+    const pin = pinOf(m);
+    const workerId = pin?.workerId ?? a.workerId;
+    const input = { workerId, sessionId: a.sessionId, reason: m.endedBy ?? `call ${m.callState.state}` };
+    // A worker presumed lost gets a short try only (it may be back); otherwise the patient retries.
+    const sealed = yield* attempt(pin?.lostSince ? steps.sealQuick(ctx, input) : steps.seal(ctx, input));
     if (sealed.ok && sealed.value.outcome === 'sealed') seal = sealed.value.seal;
-    else log.error('seal failed', { error: sealed.ok ? 'session gone' : sealed.error });
+    else {
+      const error = sealed.ok ? 'session gone' : sealed.error;
+      log.error('seal failed', { workerId, error });
+      m.media.incompleteReason = pin?.lostSince
+        ? `media-worker ${workerId} was lost (no heartbeat since ${m.media.lastHeartbeatAt ?? 'start'}) and no other worker adopted the session before the call ended; chunks stored before the loss are not sealed`
+        : `seal failed on media-worker ${workerId}: ${error}`;
+    }
     if (m.recording === 'recording') {
       const stop = yield* attempt(steps.updateRecordingStatus(ctx, {
         tenantId: a.call.tenantId, callId: m.callId, status: 'notRecording', clientContext: recordingClientContext(m.callId, 'notRecording', m.recordingAttempts),
@@ -340,8 +397,12 @@ function* finish(ctx: OrchestrationContext, m: CallModel, log: OrchestrationLog)
     throw err;
   }
   if (a.outcome === 'answered') {
-    const released = yield* attempt(steps.releaseSession(ctx, { workerId: a.workerId, sessionId: a.sessionId }));
-    if (!released.ok) log.warn('session not released', { error: released.error });
+    // The current worker, then best effort on the workers that held the session before (they may be dead).
+    const pin = pinOf(m);
+    for (const workerId of [pin?.workerId ?? a.workerId, ...[...(pin?.previous ?? [])].reverse()]) {
+      const released = yield* attempt(steps.releaseSession(ctx, { workerId, sessionId: a.sessionId }));
+      if (!released.ok) log.warn('session not released', { workerId, error: released.error });
+    }
   }
   m.lifecycle = m.lifecycle === 'failed' ? 'failed' : 'finalized';
   publish(ctx, m);

@@ -42,6 +42,8 @@ export const steps = {
   getCall: (ctx: OrchestrationContext, input: CallRef) => call<CallRef, GetCallResult>(ctx, ACTIVITY.getCall, input, QUICK),
   hangUp: (ctx: OrchestrationContext, input: CallRef) => call<CallRef, HangUpResult>(ctx, ACTIVITY.hangUp, input, QUICK),
   seal: (ctx: OrchestrationContext, input: SealInput) => call<SealInput, SealResult>(ctx, ACTIVITY.sealRecording, input, PATIENT),
+  /** Seal on a worker presumed lost: a short try. */
+  sealQuick: (ctx: OrchestrationContext, input: SealInput) => call<SealInput, SealResult>(ctx, ACTIVITY.sealRecording, input, QUICK),
   finalize: (ctx: OrchestrationContext, input: FinalizeInput) => call<FinalizeInput, FinalizeResult>(ctx, ACTIVITY.finalizeCall, input, PATIENT),
   releaseSession: (ctx: OrchestrationContext, input: SessionRef) => call<SessionRef, SessionResult>(ctx, ACTIVITY.releaseSession, input, QUICK),
 };
