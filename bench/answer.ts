@@ -10,6 +10,7 @@
  * BENCH_HOST_NODE_ARGS (node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -91,8 +92,23 @@ async function runBaselineServer(): Promise<void> {
 interface Phase {
   name: string;
   latenciesMs: number[];
+  /** CPU the target's process used during the phase (and its settling afterwards), per call. */
+  cpuMsPerCall: number;
   httpStatus: Map<number, number>;
   missing: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the whole line)
+    return (ticks * 1000) / 100; // USER_HZ = 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function pct(sorted: number[], p: number): number {
@@ -216,8 +232,9 @@ async function runBench(): Promise<void> {
       }],
     });
 
-    async function phase(name: string, url: string, calls: number, perSecond: number): Promise<Phase> {
-      const out: Phase = { name, latenciesMs: [], httpStatus: new Map(), missing: 0 };
+    async function phase(name: string, url: string, calls: number, perSecond: number, pid?: number): Promise<Phase> {
+      const out: Phase = { name, latenciesMs: [], cpuMsPerCall: Number.NaN, httpStatus: new Map(), missing: 0 };
+      const cpu0 = cpuMsOf(pid);
       const intervalMs = 1000 / perSecond;
       const start = performance.now();
       const pending: Promise<void>[] = [];
@@ -241,6 +258,8 @@ async function runBench(): Promise<void> {
         })());
       }
       await Promise.all(pending);
+      await new Promise((r) => setTimeout(r, 1000)); // the work a call leaves behind (orchestration start) settles
+      out.cpuMsPerCall = (cpuMsOf(pid) - cpu0) / calls;
       return out;
     }
 
@@ -250,7 +269,7 @@ async function runBench(): Promise<void> {
     // Warm both (JIT, keep-alive sockets, token and JWKS caches), then measure.
     await phase('warm-baseline', baseUrl, 50, 25);
     await phase('warm-app', appUrl, 50, 25);
-    const results = [await phase('baseline', baseUrl, total, rate), await phase('app', appUrl, total, rate)];
+    const results = [await phase('baseline', baseUrl, total, rate, baseline.pid), await phase('app', appUrl, total, rate, host.pid)];
 
     const summary = results.map((r) => {
       const s = [...r.latenciesMs].sort((a, b) => a - b);
@@ -258,13 +277,14 @@ async function runBench(): Promise<void> {
         name: r.name, calls: total, answered: s.length, missing: r.missing,
         http: Object.fromEntries(r.httpStatus),
         p50Ms: +pct(s, 50).toFixed(2), p95Ms: +pct(s, 95).toFixed(2), p99Ms: +pct(s, 99).toFixed(2), maxMs: +(s[s.length - 1] ?? NaN).toFixed(2),
+        cpuMsPerCall: +r.cpuMsPerCall.toFixed(2),
       };
     });
     const [b, a] = summary;
     console.log(`\nbench:answer  ${rate} incoming calls/s for ${seconds} s (${total} calls per target), webhook-in → Graph answer received\n`);
-    console.log('target     answered  missing   p50 ms   p95 ms   p99 ms   max ms   http');
+    console.log('target     answered  missing   p50 ms   p95 ms   p99 ms   max ms  cpu ms/call  http');
     for (const r of summary) {
-      console.log(`${r.name.padEnd(10)} ${String(r.answered).padStart(8)} ${String(r.missing).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p95Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.maxMs.toFixed(2).padStart(8)}   ${JSON.stringify(r.http)}`);
+      console.log(`${r.name.padEnd(10)} ${String(r.answered).padStart(8)} ${String(r.missing).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p95Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.maxMs.toFixed(2).padStart(8)} ${r.cpuMsPerCall.toFixed(2).padStart(12)}  ${JSON.stringify(r.http)}`);
     }
     if (a && b) {
       const ratio = a.p99Ms / b.p99Ms;
