@@ -126,6 +126,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     functions: () => functions,
     invoke: (name, request) => invoke(name, request),
     mountHttp: (prefix, handler) => http.mountHttp(prefix, handler),
+    httpInFlight: () => http.inFlight,
     baseUrl,
     dataDir,
     settings,

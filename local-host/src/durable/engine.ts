@@ -26,8 +26,9 @@ export interface EngineOptions {
   /** Longest real-time sleep between timer checks (the host clock may be scaled). */
   timerPollMs: number;
   /**
-   * Most episodes, and most activities, started in one turn of the event loop (default 4). The rest wait for the next
-   * turn, so HTTP requests of the same app (a webhook that must answer fast) are never queued behind a burst of replays.
+   * Most episodes, and most activities, started in one turn of the event loop (default 4; 1 while app HTTP requests are
+   * in progress). The rest wait for the next turn, so HTTP requests of the same app (a webhook that must answer fast)
+   * are never queued behind a burst of replays.
    */
   startsPerTurn?: number;
 }
@@ -119,20 +120,25 @@ export class DurableEngine {
     else this.#timers.push({ dueMs: visibleMs, key: instanceId });
   }
 
-  #schedulePump(): void {
+  #schedulePump(deferMs = 0): void {
     if (this.#pumpScheduled || this.#stopped) return;
     this.#pumpScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.#pumpScheduled = false;
       this.#pump();
-    });
+    };
+    if (deferMs > 0) setTimeout(run, deferMs);
+    else setImmediate(run);
   }
 
   #pump(): void {
     if (this.#stopped) return;
     const now = this.#host.clock.now();
     for (const due of this.#timers.popDue(now)) this.#ready.add(due.key);
-    const perTurn = this.#opts.startsPerTurn ?? 4;
+    // While app HTTP requests are in progress, start one item per turn and let a timer, not an immediate, bring the next
+    // turn: every pending I/O callback of those requests runs first (priority to the webhook's answer path).
+    const yielding = this.#host.httpInFlight() > 0;
+    const perTurn = yielding ? 1 : this.#opts.startsPerTurn ?? 4;
     let started = 0;
     let more = false;
     for (const id of this.#ready) {
@@ -181,7 +187,7 @@ export class DurableEngine {
     }
     for (const p of this.entities.pump(this.#opts.maxConcurrentOrchestrators)) this.#track2(p);
     this.#armTimer(now);
-    if (more) this.#schedulePump();
+    if (more) this.#schedulePump(yielding ? 1 : 0);
   }
 
   #track2(p: Promise<void>): void {

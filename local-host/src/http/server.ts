@@ -80,6 +80,11 @@ export class HttpHost {
    * Stops taking new function requests (503) while extension mounts keep answering, so that an in-flight function
    * can still call e.g. the Durable webhooks; resolves when in-flight function requests finished or after `graceMs`.
    */
+  /** App function requests being served now (extension mounts and admin routes are not counted). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   async drain(graceMs = 5_000): Promise<void> {
     this.#draining = true;
     if (this.#inFlight === 0) return;

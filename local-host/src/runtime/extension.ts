@@ -69,6 +69,11 @@ export interface HostServices {
    * `subPath` is the rest of the path after the prefix, starting with "/" or empty. Mounted routes are not under /api.
    */
   mountHttp(prefix: string, handler: HttpMountHandler): void;
+  /**
+   * App HTTP function requests in progress. Background work (Durable episodes, activities) yields to them: a webhook
+   * that must answer within seconds is not queued behind replays.
+   */
+  httpInFlight(): number;
   /** e.g. http://127.0.0.1:7071 (no trailing slash). Known once the listener is bound, before extensions start. */
   readonly baseUrl: string;
   /** Folder for the extension's persistent state (survives restarts). */
