@@ -16,6 +16,8 @@ export interface RecorderStackOptions {
   settings?: Record<string, string>;
   /** Trust another notification signer (a test's own JWKS) instead of the simulator's. */
   notificationOpenIdUrl?: string;
+  /** Extra environment for the media-worker (e.g. MEDIA_WORKER_EVENT_HEARTBEAT_MS). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface SimCallState {
@@ -87,7 +89,7 @@ export async function startRecorderStack(options: RecorderStackOptions = {}): Pr
     const hostUrl = `http://127.0.0.1:${hostPort}`;
     const worker = await startMediaWorkerForTest({
       workerId: WORKER_ID, functionsBaseUrl: `${hostUrl}/api`, workerSharedKey: workerKey, recordingsContainer: container, cosmosDatabase: database,
-    });
+    }, options.workerEnv ? { env: options.workerEnv } : {});
     parts.push(worker);
     const appSettings: Record<string, string> = {
       ...sim.env,
