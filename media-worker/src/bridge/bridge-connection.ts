@@ -46,6 +46,7 @@ export class BridgeConnection implements BridgeLink {
   /** Frames pipelined behind HELLO (copies of their bodies), handled once the session is recovered. */
   private held: Buffer[] = [];
   private outbox: Buffer[] = [];
+  private wroteSinceTick = false;
 
   constructor(
     private readonly socket: Socket,
@@ -196,17 +197,22 @@ export class BridgeConnection implements BridgeLink {
   // BridgeLink
   ack(streamId: string, seq: number): void {
     const index = this.indexOf.get(streamId);
-    if (index !== undefined && this.state === 'open') this.send({ type: 'ack', streamIndex: index, seq });
+    if (index === undefined || this.state !== 'open') return;
+    this.send({ type: 'ack', streamIndex: index, seq });
+    this.returnCredit(); // credit rides along in the same write (one socket write per chunk, not one more per batch)
   }
 
   consumed(): void {
     if (this.state !== 'open') return;
     this.toReturn++;
-    if (this.toReturn >= this.options.creditBatch) {
-      this.credit += this.toReturn;
-      this.send({ type: 'credit', frames: this.toReturn });
-      this.toReturn = 0;
-    }
+    if (this.toReturn >= this.options.creditBatch) this.returnCredit();
+  }
+
+  private returnCredit(): void {
+    if (this.toReturn === 0) return;
+    this.credit += this.toReturn;
+    this.send({ type: 'credit', frames: this.toReturn });
+    this.toReturn = 0;
   }
 
   goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void {
@@ -236,6 +242,7 @@ export class BridgeConnection implements BridgeLink {
     const out = this.outbox;
     this.outbox = [];
     if (out.length === 0 || this.socket.destroyed || !this.socket.writable) return;
+    this.wroteSinceTick = true;
     this.socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
 
@@ -255,7 +262,10 @@ export class BridgeConnection implements BridgeLink {
       this.socket.destroy();
       return;
     }
-    if (this.state === 'open') this.send({ type: 'ping', nonce: ++this.pingNonce });
+    // PING only when nothing else went out since the last tick (acks and credit are signs of life too): saves a
+    // write per stream and interval, and the bridge's PONG.
+    if (this.state === 'open' && !this.wroteSinceTick) this.send({ type: 'ping', nonce: ++this.pingNonce });
+    this.wroteSinceTick = false;
   }
 
   private closed(): void {

@@ -25,7 +25,7 @@ export class ChunkBufferPool {
   private allocated = 0;
 
   /** @param maxFree buffers kept for reuse beyond this count are left to the GC. */
-  constructor(private readonly maxFree = 4096) {}
+  constructor(private readonly maxFree = 256) {}
 
   /** A buffer of exactly `bytes` bytes (contents undefined), reference count 1. */
   acquire(bytes: number): Buffer {
