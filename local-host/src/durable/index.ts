@@ -38,6 +38,7 @@ export function createDurableExtension(options: DurableExtensionOptions = {}): H
         throw new Error(`DURABLE_SQLITE_SYNCHRONOUS must be OFF, NORMAL or FULL, got ${synchronous}`);
       }
       store = new DurableStore(h.dataDir, `durabletask-${hubName.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`, synchronous);
+      store.startCheckpointer();
       engine = new DurableEngine(store, h, {
         maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
         maxConcurrentOrchestrators: settings.maxConcurrentOrchestratorFunctions,

@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CheckpointerData } from './checkpointer.js';
 import type { ExecState } from './exec-state.js';
 import type { HistoryEvent, RuntimeStatus } from './history-types.js';
 
@@ -220,6 +222,8 @@ function toActivity(r: ActivityRecord): ActivityItem {
 
 export class DurableStore {
   readonly #db: Database.Database;
+  readonly #lock: Database.Database;
+  #checkpointer: Worker | undefined;
   readonly #stmts;
   readonly #cache = new Map<string, InstanceRow>();
   /** One transaction wrapper for the store's life: better-sqlite3's `transaction()` builds four closures per call. */
@@ -228,19 +232,25 @@ export class DurableStore {
   constructor(dataDir: string, fileName = 'durable.sqlite', synchronous: 'OFF' | 'NORMAL' | 'FULL' = 'NORMAL') {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, fileName);
+    // One host per data folder: an exclusive lock on a companion file (released by the OS when the process dies, even
+    // on kill -9) makes a second host on the same folder fail at start instead of running the same work twice. The
+    // store itself uses normal locking so that the checkpointer thread can open it too.
+    this.#lock = new Database(`${file}.lock`);
     this.#db = new Database(file);
     try {
+      this.#lock.pragma('locking_mode = EXCLUSIVE');
+      this.#lock.pragma('journal_mode = WAL');
+      this.#lock.exec('BEGIN IMMEDIATE; COMMIT');
       this.#db.pragma('busy_timeout = 2000');
-      // One host per data folder: the exclusive lock (released by the OS when the process dies, even on kill -9) makes
-      // a second host on the same folder fail at start instead of running the same work twice.
-      this.#db.pragma('locking_mode = EXCLUSIVE');
       this.#db.pragma('journal_mode = WAL');
       // In WAL mode every commit is written to the WAL file before it returns, so a committed transaction survives a
       // process crash (kill -9) with either setting; NORMAL also survives an OS crash except for the last commits.
       this.#db.pragma(`synchronous = ${synchronous}`);
-      this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+      // Checkpoints run in the checkpointer thread, never inside a commit on the event loop.
+      this.#db.pragma('wal_autocheckpoint = 0');
     } catch (err) {
       this.#db.close();
+      this.#lock.close();
       const why = err instanceof Error ? err.message : String(err);
       throw new Error(/locked|busy/i.test(why) ? `${file} is in use by another host process (${why}).` : `Cannot open ${file}: ${why}`);
     }
@@ -516,8 +526,31 @@ export class DurableStore {
     for (const id of ids) this.#stmts.deleteEntityOp.run(id);
   }
 
+  /**
+   * Starts the WAL checkpointer thread (see checkpointer.ts). Without it the WAL only grows (until `close()`, which
+   * checkpoints), so the host starts it with the store.
+   */
+  startCheckpointer(intervalMs = 250, maxWalBytes = 64 * 1024 * 1024): void {
+    if (this.#checkpointer || !this.#db.open) return;
+    const data: CheckpointerData = { file: this.#db.name, intervalMs, maxWalBytes };
+    const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: data });
+    worker.unref();
+    worker.on('error', () => undefined); // a failed checkpointer leaves the WAL growing; close() still checkpoints
+    this.#checkpointer = worker;
+  }
+
   close(): void {
-    if (this.#db.open) this.#db.close();
+    void this.#checkpointer?.terminate();
+    this.#checkpointer = undefined;
+    if (this.#db.open) {
+      try {
+        this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // busy (the checkpointer was mid-way): the next open recovers from the WAL
+      }
+      this.#db.close();
+    }
+    if (this.#lock.open) this.#lock.close();
   }
 }
 
