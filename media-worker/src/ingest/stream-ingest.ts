@@ -73,6 +73,8 @@ export class StreamIngest {
   readonly speakers = new Map<number, Array<[number, number[]]>>();
   framesAccepted = 0;
   framesDuplicate = 0;
+  /** Highest seq dropped because recording was revoked (0 = none). */
+  droppedHighest = 0;
   ended = false;
 
   constructor(
@@ -117,7 +119,11 @@ export class StreamIngest {
    */
   addAudio(body: Buffer, start: number, payloadStart: number): void {
     if (this.options.gate.state === 'revoked') {
-      this.options.onConsumed(); // nothing is kept once recording is revoked
+      // Nothing is kept once recording is revoked; the highest seq dropped is remembered for a later re-grant
+      // (session/: the bridge must not replay these frames to a re-granted stream). Cold path only.
+      const dropped = body.readUInt32BE(start + 3);
+      if (dropped > this.droppedHighest) this.droppedHighest = dropped;
+      this.options.onConsumed();
       return;
     }
     if (this.chunks.size >= this.chunks.capacity) throw new ProtocolError('flowControl', 'stream holds too many chunks (credit overrun)');
