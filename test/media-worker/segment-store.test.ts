@@ -73,4 +73,24 @@ describe('segment object store (file sink)', () => {
     expect((await third.get('t/1.pcm'))?.data.equals(chunk(1))).toBe(true);
     await third.close();
   });
+
+  it('caps a batch by bytes, writes the next batch while one syncs, and loses no put that arrives meanwhile', async () => {
+    const dir = await tempDir('seg');
+    const store = new SegmentObjectStore(dir, { maxBatchBytes: 200_000 }); // 3 chunks of 64 KB per batch
+    const first = Array.from({ length: 30 }, (_, i) => store.putIfAbsent(`p/${i}.pcm`, chunk(i)));
+    const late: Array<Promise<unknown>> = [];
+    void first[0]?.then(() => {
+      for (let i = 30; i < 35; i++) late.push(store.putIfAbsent(`p/${i}.pcm`, chunk(i)));
+    });
+    await Promise.all(first);
+    await Promise.all(late);
+    expect(late.length).toBe(5);
+    expect(store.stats.records).toBe(35);
+    expect(store.stats.batches).toBeGreaterThanOrEqual(12); // 30 / 3, plus the late ones
+    await store.close();
+    const again = new SegmentObjectStore(dir);
+    expect((await listAll(again, 'p/')).length).toBe(35);
+    expect((await again.get('p/33.pcm'))?.data.equals(chunk(33))).toBe(true);
+    await again.close();
+  });
 });

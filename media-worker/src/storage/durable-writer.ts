@@ -20,23 +20,13 @@ export type DurableOutcome = 'stored' | 'spilled';
 class Semaphore {
   private waiting: Array<() => void> = [];
   constructor(private free: number) {}
-  async acquire(signal: AbortSignal): Promise<void> {
+  /** Resolves at once when a slot is free (no promise, no abort machinery on the hot path). */
+  acquire(): Promise<void> | undefined {
     if (this.free > 0) {
       this.free--;
-      return;
+      return undefined;
     }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.waiting = this.waiting.filter((w) => w !== grant);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      };
-      const grant = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.waiting.push(grant);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
   release(): void {
     const next = this.waiting.shift();
@@ -109,8 +99,8 @@ export class DurableWriter {
   }
 
   private async writePrimary(name: string, data: Buffer, options: PutOptions): Promise<void> {
-    const ac = new AbortController();
-    await this.slots.acquire(ac.signal);
+    const wait = this.slots.acquire();
+    if (wait) await wait;
     try {
       await this.primary.putIfAbsent(name, data, options);
     } finally {

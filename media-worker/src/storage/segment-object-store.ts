@@ -38,6 +38,10 @@ export interface SegmentObjectStoreOptions {
   fsync?: boolean;
   /** Start a new segment file past this size (default 256 MiB). */
   segmentBytes?: number;
+  /** Largest batch (one writev + one fdatasync), in bytes (default 16 MiB; at least one record). */
+  maxBatchBytes?: number;
+  /** Batches written whose fdatasync has not finished yet (default 2: the next batch is written during a sync). */
+  maxSyncing?: number;
 }
 
 function segName(n: number): string {
@@ -58,6 +62,12 @@ export class SegmentObjectStore implements ObjectStore {
   private readonly readers = new Map<number, Promise<FileHandle>>();
   private readonly fsync: boolean;
   private readonly segmentBytes: number;
+  private readonly maxBatchBytes: number;
+  private readonly maxSyncing: number;
+  /** Batches written and being fdatasync'd, oldest first (their puts resolve in order). */
+  private syncing: Array<Promise<void>> = [];
+  /** Wakes a flush loop that waits only for syncs when a new put arrives. */
+  private wake: (() => void) | undefined;
   stats = { batches: 0, records: 0 };
 
   constructor(
@@ -66,6 +76,8 @@ export class SegmentObjectStore implements ObjectStore {
   ) {
     this.fsync = options.fsync ?? true;
     this.segmentBytes = options.segmentBytes ?? 256 * 1024 * 1024;
+    this.maxBatchBytes = options.maxBatchBytes ?? 16 * 1024 * 1024;
+    this.maxSyncing = Math.max(1, options.maxSyncing ?? 2);
   }
 
   private open(): Promise<void> {
@@ -158,17 +170,41 @@ export class SegmentObjectStore implements ObjectStore {
         resolve,
         reject,
       });
+      this.wake?.();
       this.flushing ??= this.flushLoop().finally(() => {
         this.flushing = undefined;
       });
     });
   }
 
-  /** Group commit: everything queued while the previous batch was written goes out in one writev + one fsync. */
+  /** Takes the next batch off the queue: at most maxBatchBytes (but at least one record), in arrival order. */
+  private takeBatch(): Pending[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes + (this.queue[n] as Pending).bytes <= this.maxBatchBytes)) {
+      bytes += (this.queue[n] as Pending).bytes;
+      n++;
+    }
+    const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+    return batch;
+  }
+
+  /**
+   * Group commit: what queued while earlier batches were written goes out in batches of at most maxBatchBytes, one
+   * writev + one fdatasync each. Writes are sequential; the next batch is written while the previous one syncs (up
+   * to maxSyncing), so acks flow every few tens of ms instead of in one burst after a huge batch, and a batch's puts
+   * resolve only after its own fdatasync (which also covers everything written before it).
+   */
   private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+    while (this.queue.length > 0 || this.syncing.length > 0) {
+      if (this.queue.length === 0) {
+        // Only syncs in flight: wait for the oldest, or for a new put to write meanwhile.
+        await Promise.race([this.syncing[0], new Promise<void>((resolve) => (this.wake = resolve))]);
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.takeBatch();
       try {
         if (this.segmentSize >= this.segmentBytes) await this.rotate();
         const fh = this.fh as FileHandle;
@@ -187,14 +223,28 @@ export class SegmentObjectStore implements ObjectStore {
           const { bytesWritten } = await fh.writev(slice);
           if (bytesWritten !== want) throw new Error(`short write to ${segName(segment)}: ${bytesWritten} of ${want} bytes`);
         }
-        if (this.fsync) await fh.datasync();
         this.segmentSize = offset;
-        this.stats.batches++;
-        this.stats.records += batch.length;
-        for (const [p, e] of placed) {
-          this.index.set(p.name, e);
-          p.resolve();
-        }
+        const previous = this.syncing.at(-1);
+        const synced = (this.fsync ? fh.datasync() : Promise.resolve())
+          .then(() => previous) // resolve in write order
+          .then(
+            () => {
+              this.stats.batches++;
+              this.stats.records += batch.length;
+              for (const [p, e] of placed) {
+                this.index.set(p.name, e);
+                p.resolve();
+              }
+            },
+            (err: unknown) => {
+              for (const p of batch) p.reject(err);
+            },
+          )
+          .finally(() => {
+            this.syncing = this.syncing.filter((x) => x !== synced);
+          });
+        this.syncing.push(synced);
+        while (this.syncing.length >= this.maxSyncing) await this.syncing[0];
       } catch (err) {
         // The segment may hold a partial batch now: continue in a fresh segment (a scan stops at the torn record).
         for (const p of batch) p.reject(err);
@@ -204,6 +254,7 @@ export class SegmentObjectStore implements ObjectStore {
   }
 
   private async rotate(): Promise<void> {
+    await Promise.all(this.syncing); // never close a file with a sync in flight
     await this.fh?.close();
     this.segment++;
     this.segmentSize = 0;
