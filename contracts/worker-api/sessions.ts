@@ -25,6 +25,11 @@ export type ReserveSessionResponse = z.infer<typeof ReserveSessionResponseSchema
 
 export const RecordingGrantRequestSchema = z.object({
   status: z.enum(['granted', 'revoked']),
+  /**
+   * revoked only: `true` (default) ends recording for good (the bridge is told `GOODBYE recordingStopped`); `false`
+   * stops persisting until a later `granted` resumes it (the frames in between are a declared `recordingRevoked` gap).
+   */
+  final: z.boolean().optional(),
   /** clientContext of the updateRecordingStatus call, for the audit trail. */
   clientContext: z.string().max(256).optional(),
   at: z.iso.datetime().optional(),

@@ -168,7 +168,7 @@ export class BridgeConnection implements BridgeLink {
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, creditFrames: this.credit, heartbeatIntervalMs: this.options.heartbeatIntervalMs, durable: session.durablePoints() });
     this.events.emit({ type: 'bridgeReconnected', callId: session.record.callId, sessionId: session.id });
     session.linkOpened(m.resume, found.adopted);
-    if (session.gate.state === 'revoked') this.goodbye('recordingStopped', 'recording is not allowed for this session');
+    if (session.recordingStopped) this.goodbye('recordingStopped', 'recording is not allowed for this session');
     const held = this.held;
     this.held = [];
     for (const h of held) {
@@ -213,6 +213,11 @@ export class BridgeConnection implements BridgeLink {
     this.credit += this.toReturn;
     this.send({ type: 'credit', frames: this.toReturn });
     this.toReturn = 0;
+  }
+
+  rebind(streamId: string, stream: StreamIngest): void {
+    const index = this.indexOf.get(streamId);
+    if (index !== undefined && this.byIndex.get(index)?.streamId === streamId) this.byIndex.set(index, stream);
   }
 
   goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void {

@@ -68,7 +68,7 @@ export const getSession: Handler = async (ctx, params) => ({ status: 200, body: 
 export const setRecording: Handler = async (ctx, params, body) => {
   const req = RecordingGrantRequestSchema.parse(body);
   const session = sessionOf(ctx, params);
-  await session.setGrant(req.status, req.clientContext);
+  await session.setGrant(req.status, req.clientContext, req.final ?? true);
   return { status: 200, body: info(ctx, session) };
 };
 

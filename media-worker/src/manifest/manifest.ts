@@ -19,6 +19,7 @@ const GapSchema = z.object({
   detectedAt: z.string().optional(),
   beforeTimestamp: z.string().nullable().optional(),
   afterTimestamp: z.string().nullable().optional(),
+  revokedAt: z.string().optional(),
 });
 
 /** What happened to the session's bridge link and grant, in order (absent in manifests written before it existed). */

@@ -40,3 +40,9 @@ export function classifyResumeGap(e: ResumeExpectation, gap: GapRecord, detected
   }
   return out;
 }
+
+/** The gap after a re-grant: frames dropped while recording was revoked (from right after the durable point). */
+export function revokedGap(streamId: string, r: { durableSeq: number; revokedAt: string }, gap: GapRecord, detectedAt: string): SessionGap[] {
+  if (gap.reason !== 'missingSeq' || gap.fromSeq !== r.durableSeq + 1) return [];
+  return [{ streamId, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'recordingRevoked', detectedAt, revokedAt: r.revokedAt }];
+}

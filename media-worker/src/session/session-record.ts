@@ -19,6 +19,8 @@ export const SessionGapSchema = z.object({
   /** Media timestamp (100-ns units, decimal) of the last frame before the gap and the first after it, when known. */
   beforeTimestamp: z.string().nullable().optional(),
   afterTimestamp: z.string().nullable().optional(),
+  /** recordingRevoked: when recording was revoked. */
+  revokedAt: z.string().optional(),
 });
 export type SessionGap = z.infer<typeof SessionGapSchema>;
 
@@ -44,6 +46,10 @@ export const SessionRecordSchema = z.object({
   events: z.array(SessionEventSchema).optional(),
   /** Losses known at session level (acked frames lost with another worker, frames the bridge shed). */
   gaps: z.array(SessionGapSchema).optional(),
+  /** Set while recording is revoked resumably (a later grant resumes); a final revocation sets revokedAt. */
+  suspendedAt: z.string().nullable().optional(),
+  /** Per stream, the highest seq settled: durable, or dropped under a revocation (WELCOME never asks for less). */
+  settled: z.record(z.string(), z.number().int()).optional(),
 });
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 

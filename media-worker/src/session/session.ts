@@ -14,8 +14,8 @@ import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '
 import { ConflictError } from '../storage/object-store.js';
 import { HttpError } from '../control/http-error.js';
 import { recoverStreams, type RecoveredStream } from './recovery.js';
-import type { SessionEvent, SessionRecord } from './session-record.js';
-import { classifyResumeGap, resumeExpectations, type ResumeExpectation } from './resume-gaps.js';
+import type { SessionEvent, SessionGap, SessionRecord } from './session-record.js';
+import { classifyResumeGap, resumeExpectations, revokedGap, type ResumeExpectation } from './resume-gaps.js';
 
 const MAX_EVENTS = 500;
 
@@ -37,10 +37,15 @@ export interface BridgeLink {
   ack(streamId: string, seq: number): void;
   consumed(): void;
   goodbye(reason: 'callEnded' | 'recordingStopped', message: string): void;
+  /** Route the stream's frames to `stream` from now on (recording resumed on a fresh stream). */
+  rebind(streamId: string, stream: StreamIngest): void;
 }
 
 export class Session {
-  readonly gate: RecordingGate;
+  /** Replaced by a fresh granted gate when recording resumes after a resumable revocation. */
+  gate: RecordingGate;
+  /** Per stream: the seq range dropped while recording was revoked starts right after this durable seq. */
+  private revokedFrom = new Map<string, { durableSeq: number; revokedAt: string }>();
   readonly streams = new Map<string, StreamIngest>();
   link: BridgeLink | undefined;
   private recovered: Map<string, RecoveredStream> | undefined;
@@ -57,7 +62,7 @@ export class Session {
     private readonly deps: SessionDeps,
     fresh: boolean,
   ) {
-    this.gate = new RecordingGate(record.grantedAt && !record.revokedAt ? 'granted' : record.revokedAt ? 'revoked' : 'pending');
+    this.gate = new RecordingGate(record.grantedAt && !record.revokedAt && !record.suspendedAt ? 'granted' : record.revokedAt || record.suspendedAt ? 'revoked' : 'pending');
     if (record.state === 'sealed' || record.state === 'released') this.gate.revoke();
     if (fresh) this.recovered = new Map();
     this.log = deps.log.child({ sessionId: record.sessionId, callId: record.callId });
@@ -95,6 +100,8 @@ export class Session {
     const points = new Map<string, number>();
     for (const [id, r] of this.recovered ?? []) points.set(id, r.records.at(-1)?.lastSeq ?? 0);
     for (const [id, s] of this.streams) points.set(id, s.durableSeq);
+    // Frames dropped under a revocation are settled: the bridge must drop them too, never replay them after a re-grant.
+    for (const [id, seq] of Object.entries(this.record.settled ?? {})) if (seq > (points.get(id) ?? 0)) points.set(id, seq);
     return [...points].map(([streamId, seq]) => ({ streamId, seq }));
   }
 
@@ -103,6 +110,16 @@ export class Session {
     const existing = this.streams.get(streamId);
     if (existing && !existing.ended) return existing;
     const recovered = existing ? { records: existing.records, speakers: existing.speakers } : this.recovered?.get(streamId);
+    const stream = this.createIngest(streamId, kind, sourceId, recovered);
+    this.streams.set(streamId, stream);
+    if (!this.record.streams[streamId]) {
+      this.record.streams[streamId] = { kind, sourceId };
+      void this.deps.persist();
+    }
+    return stream;
+  }
+
+  private createIngest(streamId: string, kind: 'mixed' | 'unmixed', sourceId: number | null, recovered: RecoveredStream | undefined): StreamIngest {
     const stream = new StreamIngest(
       {
         callId: this.record.callId,
@@ -123,12 +140,7 @@ export class Session {
       },
       recovered?.records ?? [],
     );
-    for (const [i, s] of recovered?.speakers ?? []) stream.speakers.set(i, s);
-    this.streams.set(streamId, stream);
-    if (!this.record.streams[streamId]) {
-      this.record.streams[streamId] = { kind, sourceId };
-      void this.deps.persist();
-    }
+    for (const [i, sp] of recovered?.speakers ?? []) stream.speakers.set(i, sp);
     return stream;
   }
 
@@ -175,7 +187,12 @@ export class Session {
 
   private onGap(streamId: string, gap: GapRecord): void {
     const expectation = this.expectations.get(streamId);
-    const explained = expectation ? classifyResumeGap(expectation, gap, new Date().toISOString()) : [];
+    let explained = expectation ? classifyResumeGap(expectation, gap, new Date().toISOString()) : [];
+    const revoked = this.revokedFrom.get(streamId);
+    if (explained.length === 0 && revoked) {
+      explained = revokedGap(streamId, revoked, gap, new Date().toISOString());
+      if (explained.length > 0) this.revokedFrom.delete(streamId);
+    }
     if (explained.length > 0) {
       this.expectations.delete(streamId);
       (this.record.gaps ??= []).push(...explained);
@@ -185,10 +202,17 @@ export class Session {
     this.deps.events.emit({ type: 'streamGap', callId: this.record.callId, sessionId: this.id, gap: { streamId, ...gap, detectedAt: new Date().toISOString() } });
   }
 
-  async setGrant(status: 'granted' | 'revoked', clientContext: string | undefined): Promise<void> {
+  /**
+   * `granted` opens the gate (or resumes after a resumable revocation); `revoked` stops persisting at once. A final
+   * revocation (the default) closes the gate for good and tells the bridge `GOODBYE recordingStopped`; a resumable one
+   * (`final: false`) keeps the bridge connected, drops what arrives, and a later grant resumes on fresh streams that
+   * continue each chain from its durable point: the frames in between are a `recordingRevoked` gap.
+   */
+  async setGrant(status: 'granted' | 'revoked', clientContext: string | undefined, final = true): Promise<void> {
     if (this.closed) throw new HttpError(409, 'sessionClosed', `session is ${this.record.state}`);
     const now = new Date().toISOString();
     if (status === 'granted') {
+      if (this.gate.state === 'revoked' && this.record.suspendedAt) return this.resume(now, clientContext);
       if (this.gate.state === 'revoked') throw new HttpError(409, 'revoked', 'recording was revoked for this session; a revoked session is not re-granted');
       if (this.gate.state === 'granted') return;
       this.record.grantedAt = now;
@@ -197,17 +221,56 @@ export class Session {
       await this.deps.persist();
       this.gate.grant();
       this.note('granted', {});
-    } else {
-      if (this.gate.state === 'revoked') return;
-      // Stop persisting first (the gate), then record the state.
-      this.gate.revoke();
-      for (const s of this.streams.values()) s.discardQueued();
-      this.record.revokedAt = now;
-      this.record.state = 'revoked';
-      await this.deps.persist();
-      this.note('revoked', {});
-      this.link?.goodbye('recordingStopped', 'recording revoked');
+      return;
     }
+    if (this.gate.state === 'revoked' && (!final || !this.record.suspendedAt)) return;
+    // Stop persisting first (the gate), then record the state.
+    this.gate.revoke();
+    for (const s of this.streams.values()) s.discardQueued();
+    if (!final) {
+      this.record.suspendedAt = now;
+      for (const [id, st] of this.streams) this.revokedFrom.set(id, { durableSeq: st.durableSeq, revokedAt: now });
+      await this.deps.persist();
+      this.note('revoked', { final: false });
+      return;
+    }
+    this.record.suspendedAt = null;
+    this.record.revokedAt = now;
+    this.record.state = 'revoked';
+    await this.deps.persist();
+    this.note('revoked', { final: true });
+    this.link?.goodbye('recordingStopped', 'recording revoked');
+  }
+
+  /** After a resumable revocation: settle what was dropped, then continue each stream on a fresh, granted gate. */
+  private async resume(now: string, clientContext: string | undefined): Promise<void> {
+    // Chunks that were committing when recording was revoked finish first (their records must be in the chain).
+    const deadline = Date.now() + 30_000;
+    while ([...this.streams.values()].some((st) => !st.ended && st.bufferedBytes > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const gate = new RecordingGate('granted');
+    this.gate = gate;
+    const settled = (this.record.settled ??= {});
+    for (const [id, old] of [...this.streams]) {
+      if (old.ended) continue;
+      settled[id] = Math.max(settled[id] ?? 0, old.durableSeq, old.droppedHighest);
+      const meta = this.record.streams[id] ?? { kind: 'mixed' as const, sourceId: null };
+      const fresh = this.createIngest(id, meta.kind, meta.sourceId, { records: old.records, speakers: old.speakers });
+      this.streams.set(id, fresh);
+      this.revokedFrom.set(id, { durableSeq: fresh.durableSeq, revokedAt: this.revokedFrom.get(id)?.revokedAt ?? this.record.suspendedAt ?? now });
+      this.link?.rebind(id, fresh);
+      void old.end().catch((err: unknown) => this.log.warn('revoked stream did not end cleanly', { streamId: id, error: String(err) }));
+    }
+    this.record.suspendedAt = null;
+    this.record.grantedAt ??= now; // revoked before any grant, then granted: recording starts here
+    this.record.state = 'granted';
+    this.record.clientContext = clientContext ?? this.record.clientContext;
+    await this.deps.persist();
+    this.note('granted', { resumed: true, settled: Object.entries(settled).map(([k, v]) => `${k}:${v}`).join(',') });
+  }
+
+  /** Final: a revocation that ends recording for good, or a closed session (the bridge is told to stop). */
+  get recordingStopped(): boolean {
+    return this.gate.state === 'revoked' && !this.record.suspendedAt;
   }
 
   summaries(): StreamSummary[] {
@@ -299,6 +362,19 @@ export class Session {
     return this.finishSeal({ ...base, manifestBlob: manifestName, streams, gaps, nothingRecorded: false });
   }
 
+  /** Sealed while recording was revoked: what was dropped at the end of each stream is a declared gap too. */
+  private revokedTail(): SessionGap[] {
+    const out: SessionGap[] = [];
+    const at = new Date().toISOString();
+    for (const [id, r] of this.revokedFrom) {
+      const st = this.streams.get(id);
+      const to = Math.max(st?.droppedHighest ?? 0, this.record.settled?.[id] ?? 0);
+      const from = Math.max(r.durableSeq, st?.durableSeq ?? 0) + 1;
+      if (to >= from) out.push({ streamId: id, fromSeq: from, toSeq: to, reason: 'recordingRevoked', detectedAt: at, revokedAt: r.revokedAt });
+    }
+    return out;
+  }
+
   private async writeManifest(name: string, prefix: string): Promise<SignedManifest> {
     const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
     const body = buildManifest({
@@ -316,7 +392,7 @@ export class Session {
       revokedAt: this.record.revokedAt,
       sealedAt: new Date().toISOString(),
       roster: this.record.roster,
-      sessionGaps: this.record.gaps ?? [],
+      sessionGaps: [...(this.record.gaps ?? []), ...this.revokedTail()],
       events: this.record.events ?? [],
       streams: [...ids].map((streamId) => {
         const live = this.streams.get(streamId);

@@ -150,7 +150,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
     .map((g) => ({ streamId: g.streamId, fromSeq: g.fromSeq, toSeq: g.toSeq, reason: g.reason }));
   return {
     ok: problems.length === 0,
-    completeness: missingFrames > 0 ? 'declaredGaps' : 'complete',
+    completeness: missingFrames > 0 || declaredGaps.length > 0 ? 'declaredGaps' : 'complete',
     missingFrames,
     declaredGaps,
     callId: manifest.callId,
