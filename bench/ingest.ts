@@ -142,7 +142,8 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     socket.write(encodeMessage({ type: 'streamStart', streamIndex: 0, streamId: 'mixed', kind: 'mixed', format: 'pcm16k', sourceId: 0xffffffff }));
   });
   const setupMs = Date.now() - setupStart;
-  // Stagger stream phases so chunk boundaries spread over the 2 s like real calls.
+  // Stagger stream starts over the first 2 s so chunk boundaries spread like real calls (a stream starts at t0 + its
+  // phase: no stream begins with a backlog, which would hit the worker with one burst of all streams' first chunk).
   const t0 = Date.now();
   const phase = conns.map((_, i) => Math.floor((i * 2000) / conns.length));
   let maxBacklog = 0;
@@ -152,7 +153,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     measuring = now >= t0 + spec.warmupMs;
     for (let i = 0; i < conns.length; i++) {
       const c = conns[i] as Conn;
-      const due = Math.max(0, Math.floor((now - t0 + (phase[i] ?? 0)) / 20));
+      const due = Math.max(0, Math.floor((now - t0 - (phase[i] ?? 0)) / 20));
       const backlog = due - c.seq;
       if (measuring && backlog > maxBacklog) maxBacklog = backlog;
       const n = Math.min(backlog, c.credit);
