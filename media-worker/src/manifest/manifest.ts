@@ -22,6 +22,15 @@ const GapSchema = z.object({
   revokedAt: z.string().optional(),
 });
 
+const ChainBreakSchema = z.object({
+  streamId: z.string(),
+  afterIndex: z.number().int().nullable(),
+  beforeIndex: z.number().int(),
+  fromSeq: z.number().int(),
+  toSeq: z.number().int(),
+  prevChainHash: z.string(),
+});
+
 /** What happened to the session's bridge link and grant, in order (absent in manifests written before it existed). */
 const ManifestEventSchema = z.object({
   at: z.string(),
@@ -63,6 +72,8 @@ export const ManifestBodySchema = z.object({
   streams: z.array(ManifestStreamSchema),
   gaps: z.array(GapSchema),
   events: z.array(ManifestEventSchema).optional(),
+  /** Declared breaks of a stream's chain: chunks lost between stored ones (session/recovery.ts ChainBreak). */
+  chainBreaks: z.array(ChainBreakSchema).optional(),
 });
 export type ManifestBody = z.infer<typeof ManifestBodySchema>;
 
@@ -98,6 +109,7 @@ export interface ManifestInput {
   streams: StreamForManifest[];
   sessionGaps: Array<z.infer<typeof GapSchema>>;
   events?: Array<z.infer<typeof ManifestEventSchema>>;
+  chainBreaks?: Array<z.infer<typeof ChainBreakSchema>>;
 }
 
 /** Speaker map from the roster: explicit map first, then participants' audio source ids. */
@@ -151,6 +163,7 @@ export function buildManifest(input: ManifestInput): ManifestBody {
     streams,
     gaps,
     ...(input.events ? { events: input.events } : {}),
+    ...(input.chainBreaks && input.chainBreaks.length > 0 ? { chainBreaks: input.chainBreaks } : {}),
   };
 }
 

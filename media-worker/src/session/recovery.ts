@@ -1,16 +1,37 @@
 // After a restart: find what is stored for a call (Blob + spill journal) and rebuild each stream's chain.
 import { chunkIndexOf } from '../ingest/chunker.js';
 import { recordFromMetadata, speakersFromMetadata } from '../ingest/chunk-metadata.js';
-import { genesisHash, type ChunkRecord } from '../ingest/hash-chain.js';
+import { chainHashOf, genesisHash, type ChunkRecord } from '../ingest/hash-chain.js';
 import type { DurableWriter } from '../storage/durable-writer.js';
 import { parseChunkName } from '../storage/naming.js';
 
 export interface RecoveredStream {
   records: ChunkRecord[];
   speakers: Map<number, Array<[number, number[]]>>;
+  /** Chunks missing from storage with stored chunks after them (a lost worker's spilled, never drained chunks). */
+  breaks?: ChainBreak[];
 }
 
-/** Stored chunks per stream, following the chain from its genesis (records past a broken link are rewritten on replay). */
+/**
+ * A declared break in a stream's chain: the chunk(s) between `afterIndex` and `beforeIndex` are not in storage (the
+ * worker that acked them is gone), so chunk `beforeIndex` links to a chain hash no stored chunk has. The manifest
+ * declares it (signed); the verifier accepts exactly that link and counts fromSeq..toSeq as missing.
+ */
+export interface ChainBreak {
+  streamId: string;
+  afterIndex: number | null;
+  beforeIndex: number;
+  fromSeq: number;
+  toSeq: number;
+  prevChainHash: string;
+}
+
+/**
+ * Stored chunks per stream, following the chain from its genesis. Past a hole in the chunk indexes (chunks missing
+ * from storage) the chain goes on when the next stored chunk's record is intact: the hole becomes a declared break.
+ * A broken link without a hole (other content under a name) stops the chain there (records past it are rewritten on
+ * replay).
+ */
 export async function recoverStreams(callId: string, prefix: string, writer: DurableWriter): Promise<Map<string, RecoveredStream>> {
   const found = new Map<string, Map<number, { record: ChunkRecord; speakers: Array<[number, number[]]> | undefined }>>();
   const add = (name: string, meta: Record<string, string>): void => {
@@ -32,14 +53,25 @@ export async function recoverStreams(callId: string, prefix: string, writer: Dur
     let head = genesisHash(callId, streamId);
     const records: ChunkRecord[] = [];
     const speakers = new Map<number, Array<[number, number[]]>>();
+    const breaks: ChainBreak[] = [];
+    let lastIndex: number | null = null;
+    let lastSeq = 0;
     for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
       const e = byIndex.get(index);
-      if (!e || e.record.prevChainHash !== head) break;
+      if (!e) break;
+      if (e.record.prevChainHash !== head) {
+        const hole = index !== (lastIndex === null ? 0 : lastIndex + 1);
+        const { chainHash, ...unchained } = e.record;
+        if (!hole || chainHashOf(unchained) !== chainHash || e.record.firstSeq <= lastSeq + 1) break;
+        breaks.push({ streamId, afterIndex: lastIndex, beforeIndex: index, fromSeq: lastSeq + 1, toSeq: e.record.firstSeq - 1, prevChainHash: e.record.prevChainHash });
+      }
       records.push(e.record);
       if (e.speakers) speakers.set(index, e.speakers);
       head = e.record.chainHash;
+      lastIndex = index;
+      lastSeq = e.record.lastSeq;
     }
-    out.set(streamId, { records, speakers });
+    out.set(streamId, { records, speakers, ...(breaks.length > 0 ? { breaks } : {}) });
   }
   return out;
 }

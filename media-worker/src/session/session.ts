@@ -89,10 +89,25 @@ export class Session {
     if (this.recovered) return Promise.resolve(this.recovered);
     this.recovering ??= recoverStreams(this.record.callId, callPrefix(this.location), this.deps.writer).then((r) => {
       this.recovered = r;
+      this.declareBreaks(r);
       this.log.info('recovered stored chunks', { streams: [...r].map(([id, s]) => ({ id, chunks: s.records.length, durableSeq: s.records.at(-1)?.lastSeq ?? 0 })) });
       return r;
     });
     return this.recovering;
+  }
+
+  /** Chunks lost between stored ones (a lost worker's spill): declared `workerLost` gaps, once. */
+  private declareBreaks(recovered: Map<string, RecoveredStream>): void {
+    const gaps = (this.record.gaps ??= []);
+    const at = new Date().toISOString();
+    let added = false;
+    for (const b of [...recovered.values()].flatMap((st) => st.breaks ?? [])) {
+      if (gaps.some((g) => g.streamId === b.streamId && g.fromSeq === b.fromSeq && g.reason === 'workerLost')) continue;
+      gaps.push({ streamId: b.streamId, fromSeq: b.fromSeq, toSeq: b.toSeq, reason: 'workerLost', detectedAt: at });
+      added = true;
+      this.log.warn('stored chain has a hole: declared', { ...b });
+    }
+    if (added) void this.deps.persist().catch((err: unknown) => this.log.warn('session record not saved', { error: String(err) }));
   }
 
   /** Per known stream, the highest durable seq (WELCOME). */
@@ -394,6 +409,7 @@ export class Session {
       roster: this.record.roster,
       sessionGaps: [...(this.record.gaps ?? []), ...this.revokedTail()],
       events: this.record.events ?? [],
+      chainBreaks: [...(this.recovered?.values() ?? [])].flatMap((st) => st.breaks ?? []),
       streams: [...ids].map((streamId) => {
         const live = this.streams.get(streamId);
         const rec = this.recovered?.get(streamId);

@@ -89,6 +89,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
   if ('callId' in target && manifest.callId !== target.callId) problems.push('manifest belongs to another call');
 
   const streams: StreamVerdict[] = [];
+  let breakFrames = 0;
   const listed = new Set<string>();
   for await (const item of deps.store.list(manifest.prefix)) if (parseChunkName(manifest.prefix, item.name)) listed.add(item.name);
 
@@ -99,6 +100,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
     let frames = 0;
     let bytes = 0;
     let expectSeq: number | undefined;
+    let brokenFrames = 0;
     if (s.genesis !== prev) {
       problems.push(`${s.streamId}: genesis hash does not match the call and stream`);
       streamOk = false;
@@ -111,10 +113,14 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
       listed.delete(c.name);
       const { name: _n, speakers: _s, ...record } = c;
       const { chainHash, ...unchained } = record;
-      if (c.prevChainHash !== prev) flag('prevChainHash does not link to the previous chunk');
+      // A declared break (chunks lost between stored ones, signed in the manifest) accepts exactly its own link.
+      const declared = (manifest.chainBreaks ?? []).find((b) => b.streamId === s.streamId && b.beforeIndex === c.index);
+      const breakOk = declared !== undefined && declared.prevChainHash === c.prevChainHash && declared.fromSeq === (expectSeq ?? 1) && declared.toSeq === c.firstSeq - 1;
+      if (breakOk) brokenFrames += declared.toSeq - declared.fromSeq + 1;
+      if (c.prevChainHash !== prev && !breakOk) flag('prevChainHash does not link to the previous chunk');
       if (chainHashOf(unchained) !== chainHash) flag('chainHash does not match the chunk record');
       prev = chainHash;
-      if (expectSeq !== undefined && c.firstSeq !== expectSeq) {
+      if (expectSeq !== undefined && c.firstSeq !== expectSeq && !breakOk) {
         const covered = c.gaps.some((g) => g.reason === 'missingSeq' && g.fromSeq === expectSeq && g.toSeq === c.firstSeq - 1);
         if (!covered) flag(`seqs ${expectSeq}..${c.firstSeq - 1} are missing and no gap is recorded`);
       }
@@ -139,9 +145,10 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
       streamOk = false;
     }
     streams.push({ streamId: s.streamId, chunks: s.chunks.length, frames, bytes, sha256: hash.digest('hex'), ok: streamOk });
+    breakFrames += brokenFrames;
   }
   for (const extra of listed) problems.push(`stored chunk ${extra} is not in the manifest`);
-  const missingFrames = manifest.streams.reduce(
+  const missingFrames = breakFrames + manifest.streams.reduce(
     (n, s) => n + s.chunks.reduce((m, c) => m + c.gaps.filter((g) => g.reason === 'missingSeq').reduce((k, g) => k + (g.toSeq - g.fromSeq + 1), 0), 0),
     0,
   );
