@@ -440,7 +440,8 @@ function stepLine(r: StepResult, bare: StepResult | undefined): string {
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
-  const steps = (process.env.BENCH_STREAMS ?? '1000,2000,3000,4000,5000').split(',').map(Number);
+  // BENCH_STREAMS=none skips part (a) (e.g. to run only the Azurite comparison).
+  const steps = process.env.BENCH_STREAMS === 'none' ? [] : (process.env.BENCH_STREAMS ?? '1000,2000,3000,4000,5000').split(',').map(Number);
   const baseN = Number(process.env.BENCH_BASELINE_STREAMS ?? 2000);
   const rows: StepResult[] = [];
   process.stdout.write(`bench:ingest  warm-up ${WARMUP_MS} ms, measure ${MEASURE_MS} ms per step, 2 s chunks, load generator in its own process; load avg ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
