@@ -46,6 +46,7 @@ export class Session {
   gate: RecordingGate;
   /** Per stream: the seq range dropped while recording was revoked starts right after this durable seq. */
   private revokedFrom = new Map<string, { durableSeq: number; revokedAt: string }>();
+  private resuming: Promise<void> | undefined;
   readonly streams = new Map<string, StreamIngest>();
   link: BridgeLink | undefined;
   private recovered: Map<string, RecoveredStream> | undefined;
@@ -227,7 +228,13 @@ export class Session {
     if (this.closed) throw new HttpError(409, 'sessionClosed', `session is ${this.record.state}`);
     const now = new Date().toISOString();
     if (status === 'granted') {
-      if (this.gate.state === 'revoked' && this.record.suspendedAt) return this.resume(now, clientContext);
+      if (this.gate.state === 'revoked' && this.record.suspendedAt) {
+        // One resume at a time (a repeated grant while it waits for in-flight commits joins it).
+        this.resuming ??= this.resume(now, clientContext).finally(() => {
+          this.resuming = undefined;
+        });
+        return this.resuming;
+      }
       if (this.gate.state === 'revoked') throw new HttpError(409, 'revoked', 'recording was revoked for this session; a revoked session is not re-granted');
       if (this.gate.state === 'granted') return;
       this.record.grantedAt = now;
@@ -262,6 +269,7 @@ export class Session {
     // Chunks that were committing when recording was revoked finish first (their records must be in the chain).
     const deadline = Date.now() + 30_000;
     while ([...this.streams.values()].some((st) => !st.ended && st.bufferedBytes > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.closed || !this.record.suspendedAt) return; // sealed, released or revoked for good meanwhile
     const gate = new RecordingGate('granted');
     this.gate = gate;
     const settled = (this.record.settled ??= {});
