@@ -24,7 +24,7 @@ interface Leg { callId: string; integrity: string; customData: Record<string, st
 
 describe.skipIf(missing.length > 0)('a lost worker nothing replaces (e2e)', () => {
   it('shows the worker lost, finalizes the call, and marks the leg incomplete with the reason', async () => {
-    const started = await stack.startCall(toneCall({ durationMs: 12_000 }));
+    const started = await stack.startCall(toneCall({ durationMs: 16_000 }));
     const legId = started.legs[0]?.id ?? '';
     await stack.waitForOrchestration(legId, (s) => (s.customStatus as Live | null)?.recordingStatus === 'recording', 90_000);
     await new Promise((r) => setTimeout(r, 1000));

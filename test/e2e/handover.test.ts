@@ -111,7 +111,7 @@ describe.skipIf(missing.length > 0)('handover across media-workers (e2e)', () =>
   it('kill -9 of the call\'s worker: the bridge moves, the orchestration follows, the seal happens on the other worker, verify passes', async () => {
     const res = await fetch(`${ctx.sim.url}/_sim/calls`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario: toneCall({ durationMs: 16_000 }), notificationUrl: `${ctx.host.url}/api/calling/notifications` }),
+      body: JSON.stringify({ scenario: toneCall({ durationMs: 20_000 }), notificationUrl: `${ctx.host.url}/api/calling/notifications` }),
     });
     expect(res.status).toBe(201);
     const started = (await res.json()) as { id: string; legs: { id: string }[] };
