@@ -395,7 +395,7 @@ async function bareStep(root: string, streams: number): Promise<StepResult> {
   return { label: 'bare', streams, framesSent: load.framesSent, framesAcked: load.framesSent, lost: 0, lagP50: NaN, lagP99: NaN, cpuPct, memPerCallKiB: mem, maxBacklog: load.maxBacklogFrames, load: loadavg()[0] as number };
 }
 
-async function bareBlobPutRate(connectionString: string, seconds: number): Promise<number> {
+async function bareBlobPutRate(connectionString: string, seconds: number, prefix: string): Promise<number> {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('barebench');
   await container.createIfNotExists();
   const data = Buffer.alloc(64_000, 3);
@@ -404,7 +404,7 @@ async function bareBlobPutRate(connectionString: string, seconds: number): Promi
   await Promise.all(
     Array.from({ length: 64 }, async (_, w) => {
       while (Date.now() < end) {
-        await container.getBlockBlobClient(`b/${w}/${n++}.pcm`).uploadData(data, { conditions: { ifNoneMatch: '*' } });
+        await container.getBlockBlobClient(`${prefix}/${w}/${n++}.pcm`).uploadData(data, { conditions: { ifNoneMatch: '*' } });
       }
     }),
   );
@@ -463,12 +463,12 @@ async function main(): Promise<void> {
   if (process.env.BENCH_SKIP_BLOB !== '1') {
     const azurite = await startAzurite({ dataDir: join(root, 'azurite'), log: false });
     const conn = azurite.env.BLOB_CONNECTION_STRING as string;
-    const bareRate = await bareBlobPutRate(conn, 15);
+    const bareRate = await bareBlobPutRate(conn, 15, 'before');
     const blobStreams = Number(process.env.BENCH_BLOB_STREAMS ?? Math.ceil(bareRate * 2 * 1.25));
     const blob = await workerStep(root, blobStreams, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: conn, RECORDINGS_CONTAINER: 'benchrec' }, 'worker/blob');
     rows.push(blob);
     process.stdout.write(stepLine(blob, bare));
-    const bareAfter = await bareBlobPutRate(conn, 10);
+    const bareAfter = await bareBlobPutRate(conn, 10, 'after');
     await azurite.stop();
     const ratio = (blob.puts ?? NaN) / bareRate;
     blobLine = `(b) Azurite: bare Blob SDK ${fmt(bareRate)} PUT/s before, ${fmt(bareAfter)} after (64 KB, 64 in flight); worker ${fmt(blob.puts)} PUT/s at ${blobStreams} streams ` +
