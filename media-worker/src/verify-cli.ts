@@ -16,12 +16,28 @@ async function settings(): Promise<Record<string, string | undefined>> {
   return { ...fromStack, ...process.env };
 }
 
+function headline(v: Verdict): string {
+  if (v.completeness === 'complete') return 'INTACT (complete)';
+  if (v.completeness === 'completeWithRecovery') {
+    const by = [...new Set(v.declaredGaps.flatMap((g) => g.filled?.workerIds ?? []))].join(', ');
+    const frames = v.streams.reduce((n, s) => n + s.recoveredFrames, 0);
+    return `INTACT (complete with recovery: every declared gap filled later by ${by}, ${frames} frames recovered)`;
+  }
+  return `INTACT WITH DECLARED GAPS (${v.missingFrames} frames missing)`;
+}
+
+function filledNote(g: Verdict['declaredGaps'][number]): string {
+  if (!g.filled) return '';
+  return ` - gap filled${g.filled.complete ? '' : ' in part'} later by ${g.filled.workerIds.join(', ')} (${g.filled.frames} frames recovered)`;
+}
+
 function print(v: Verdict): void {
   const lines = [
-    `call ${v.callId}: ${v.ok ? (v.completeness === 'complete' ? 'INTACT (complete)' : `INTACT WITH DECLARED GAPS (${v.missingFrames} frames missing)`) : 'NOT INTACT'}`,
+    `call ${v.callId}: ${v.ok ? headline(v) : 'NOT INTACT'}`,
     `  manifest: ${v.manifestBlob ?? '(none)'}   signature: ${v.signature}`,
     ...v.streams.map((s) => `  stream ${s.streamId}: ${s.chunks} chunks, ${s.frames} frames, ${s.bytes} bytes, sha256 ${s.sha256} ${s.ok ? 'ok' : 'BAD'}`),
-    ...v.declaredGaps.map((g) => `  gap: ${g.streamId} seq ${g.fromSeq}..${g.toSeq} (${g.toSeq - g.fromSeq + 1} frames): ${g.reason}`),
+    ...v.declaredGaps.map((g) => `  gap: ${g.streamId} seq ${g.fromSeq}..${g.toSeq} (${g.toSeq - g.fromSeq + 1} frames): ${g.reason}${filledNote(g)}`),
+    ...v.supplements.map((s) => `  supplement: ${s} (verified)`),
     ...(v.firstBadChunk ? [`  first bad chunk: ${v.firstBadChunk.streamId} #${v.firstBadChunk.index} ${v.firstBadChunk.name}: ${v.firstBadChunk.reason}`] : []),
     ...v.problems.map((p) => `  problem: ${p}`),
   ];

@@ -16,7 +16,7 @@ const verdictSchema = z.looseObject({
   ok: z.boolean(),
   streams: z.array(z.looseObject({ streamId: z.string(), chunks: z.number(), frames: z.number(), sha256: z.string(), ok: z.boolean() })),
   problems: z.array(z.string()).optional(),
-  completeness: z.enum(['complete', 'declaredGaps']).optional(),
+  completeness: z.enum(['complete', 'completeWithRecovery', 'declaredGaps']).optional(),
   missingFrames: z.number().optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
@@ -96,7 +96,7 @@ export async function reportCalls(
       const expected = expectedHashes(call.data.groundTruth?.[leg.id]?.streams);
       const exact = v !== null && expected.size > 0 && v.streams.length === expected.size && v.streams.every((s) => expected.get(s.streamId) === s.sha256);
       const streams = v ? v.streams.map((s) => `${s.streamId}:${s.chunks} chunks/${s.frames} frames`).join(', ') : '-';
-      const verdict = v ? (v.ok ? (v.completeness === 'declaredGaps' ? `INTACT WITH DECLARED GAPS (${v.missingFrames ?? '?'} frames)` : 'INTACT') : `NOT INTACT (${(v.problems ?? []).slice(0, 2).join('; ')})`) : `no verdict (${result.output.split('\n')[0] ?? ''})`;
+      const verdict = v ? (v.ok ? (v.completeness === 'declaredGaps' ? `INTACT WITH DECLARED GAPS (${v.missingFrames ?? '?'} frames)` : v.completeness === 'completeWithRecovery' ? 'INTACT (complete with recovery)' : 'INTACT') : `NOT INTACT (${(v.problems ?? []).slice(0, 2).join('; ')})`) : `no verdict (${result.output.split('\n')[0] ?? ''})`;
       const line =
         `leg ${leg.id}: answered in ${leg.answerLatencyMs ?? '?'} ms, users shown ${JSON.stringify(leg.recordingStatus ?? null)}, ` +
         `streams ${v?.streams.length ?? 0} [${streams}], verify ${verdict}, ` +

@@ -4,7 +4,7 @@ import { RosterUpdateSchema, SealResponseSchema, SessionStateSchema } from '../.
 
 export const SessionEventSchema = z.object({
   at: z.string(),
-  type: z.enum(['bridgeConnected', 'bridgeDisconnected', 'adopted', 'granted', 'revoked', 'sealed']),
+  type: z.enum(['bridgeConnected', 'bridgeDisconnected', 'adopted', 'granted', 'revoked', 'sealed', 'supplementFiled']),
   workerId: z.string(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });

@@ -23,6 +23,7 @@ export class SessionRegistry {
     registryDir: string,
     deps: Omit<SessionDeps, 'persist'>,
     readonly tickets: TicketOptions,
+    private readonly sealedElsewhereCheckMs = 5000,
   ) {
     this.file = new RegistryFile(registryDir);
     this.deps = deps;
@@ -30,7 +31,29 @@ export class SessionRegistry {
 
   async load(): Promise<number> {
     for (const record of await this.file.load()) this.add(this.session(record, false));
+    for (const s of this.byId.values()) if (!s.closed) this.watchSealedElsewhere(s);
     return this.byId.size;
+  }
+
+  /**
+   * A session still open after a restart may have been sealed by another worker meanwhile (this one was lost): check
+   * now and every `sealedElsewhereCheckMs` while it stays open here, and file what this worker recovered.
+   */
+  private watchSealedElsewhere(session: Session): void {
+    const check = (): void => {
+      if (session.closed) return;
+      session.fileIfSealedElsewhere().then(
+        (outcome) => {
+          if (outcome.kind === 'filed' || outcome.kind === 'sealedHere') return;
+          setTimeout(check, this.sealedElsewhereCheckMs).unref();
+        },
+        (err: unknown) => {
+          session.log.warn('filing recovered chunks failed; retrying', { error: String(err) });
+          setTimeout(check, this.sealedElsewhereCheckMs).unref();
+        },
+      );
+    };
+    check();
   }
 
   private session(record: SessionRecord, fresh: boolean): Session {

@@ -13,6 +13,7 @@ import type { DurableWriter } from '../storage/durable-writer.js';
 import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '../storage/naming.js';
 import { ConflictError } from '../storage/object-store.js';
 import { HttpError } from '../control/http-error.js';
+import { fileRecovered, type FileOutcome } from './file-recovered.js';
 import { recoverStreams, type RecoveredStream } from './recovery.js';
 import type { SessionEvent, SessionGap, SessionRecord } from './session-record.js';
 import { classifyResumeGap, resumeExpectations, revokedGap, type ResumeExpectation } from './resume-gaps.js';
@@ -457,6 +458,21 @@ export class Session {
     this.link?.goodbye('callEnded', 'session sealed');
     this.log.info('sealed', { manifestBlob: result.manifestBlob, nothingRecorded: result.nothingRecorded });
     return result;
+  }
+
+  /**
+   * Loaded after a restart: if another worker already sealed the call, this worker's spilled chunks still go to Blob
+   * and a signed supplement names them; the session is then released here (never sealed a second time).
+   */
+  async fileIfSealedElsewhere(): Promise<FileOutcome> {
+    if (this.closed) return { kind: 'sealedHere' };
+    const outcome = await fileRecovered(this.location, this.id, { workerId: this.deps.workerId, writer: this.deps.writer, signer: this.deps.signer, log: this.log });
+    if (outcome.kind !== 'filed') return outcome;
+    this.gate.revoke();
+    this.record.state = 'released';
+    this.note('supplementFiled', { manifestBlob: outcome.manifestBlob, supplementBlob: outcome.supplementBlob, chunks: outcome.chunks, frames: outcome.frames });
+    await this.deps.persist();
+    return outcome;
   }
 
   async release(): Promise<void> {

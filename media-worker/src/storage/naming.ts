@@ -38,3 +38,29 @@ export function parseChunkName(prefix: string, name: string): { streamId: string
   if (!m || !m[1] || !m[2]) return undefined;
   return { streamId: m[1], index: Number(m[2]) };
 }
+
+/** `{callPrefix}supplement-{workerId}-{n}.json`: what a returning worker recovered for a call sealed elsewhere. */
+export function supplementBlobName(loc: CallLocation, workerId: string, n: number): string {
+  return `${callPrefix(loc)}supplement-${safe(workerId, 'workerId')}-${n}.json`;
+}
+
+/** Parses a supplement name relative to a call prefix. */
+export function parseSupplementName(prefix: string, name: string): { workerId: string; n: number } | undefined {
+  if (!name.startsWith(prefix)) return undefined;
+  const m = /^supplement-([A-Za-z0-9._:-]+)-(\d+)\.json$/.exec(name.slice(prefix.length));
+  if (!m || !m[1] || !m[2]) return undefined;
+  return { workerId: m[1], n: Number(m[2]) };
+}
+
+/**
+ * A recovered chunk whose canonical name another worker already used with other bytes:
+ * `{callPrefix}recovered/{workerId}/{streamId}/{index:08}.pcm`.
+ */
+export function recoveredChunkBlobName(prefix: string, workerId: string, streamId: string, index: number): string {
+  return `${prefix}recovered/${safe(workerId, 'workerId')}/${safe(streamId, 'streamId')}/${index.toString().padStart(8, '0')}.pcm`;
+}
+
+/** True for `recovered/{workerId}/{streamId}/{index}.pcm` under a call prefix. */
+export function isRecoveredChunkName(prefix: string, name: string): boolean {
+  return name.startsWith(prefix) && /^recovered\/[A-Za-z0-9._:-]+\/[A-Za-z0-9._:-]+\/\d{8}\.pcm$/.test(name.slice(prefix.length));
+}

@@ -7,8 +7,9 @@ import { SignedManifestSchema, verifyManifestSignature, type SignedManifest } fr
 import type { ManifestVerifier } from '../manifest/signer.js';
 import type { RecordingsStore } from '../metadata/recordings-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { parseChunkName } from '../storage/naming.js';
+import { isRecoveredChunkName, parseChunkName, parseSupplementName } from '../storage/naming.js';
 import { locateManifest } from './locate-manifest.js';
+import { verifySupplements, type RecoveredChunk } from './verify-supplements.js';
 
 export interface BadChunk {
   streamId: string;
@@ -25,6 +26,8 @@ export interface StreamVerdict {
   /** SHA-256 of the stream's PCM (all chunks in order) as re-read. */
   sha256: string;
   ok: boolean;
+  /** Frames in the stream from verified supplements (a returning worker's recovered chunks, in `frames` too). */
+  recoveredFrames: number;
 }
 
 export interface DeclaredGap {
@@ -32,13 +35,20 @@ export interface DeclaredGap {
   fromSeq: number;
   toSeq: number;
   reason: string;
+  /** Set when verified supplements hold frames of this gap: who recovered them and how many. */
+  filled?: { workerIds: string[]; frames: number; complete: boolean; supplements: string[] };
 }
 
 export interface Verdict {
   /** Signature, chunks, chain and seq accounting all check out (with or without declared gaps). */
   ok: boolean;
-  /** `complete`: every seq of every stream is stored; `declaredGaps`: seqs are missing, each covered by a recorded gap. */
-  completeness: 'complete' | 'declaredGaps';
+  /**
+   * `complete`: every seq of every stream is in the manifest; `completeWithRecovery`: the manifest declares gaps and
+   * verified supplements fill every one of them; `declaredGaps`: seqs are missing, each covered by a recorded gap.
+   */
+  completeness: 'complete' | 'completeWithRecovery' | 'declaredGaps';
+  /** Signed supplements next to the manifest that verified (a returning worker's recovered chunks). */
+  supplements: string[];
   /** Frames missing within the streams' seq ranges (chunk-level `missingSeq` gaps, all declared when ok). */
   missingFrames: number;
   /** The manifest's gaps that lose frames, with their reasons (session-level reasons explain chunk-level `missingSeq`). */
@@ -65,7 +75,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
   const callIdHint = 'callId' in target ? target.callId : '';
   const name = 'manifestBlob' in target ? target.manifestBlob : await locateManifest(target.callId, deps);
   const fail = (problem: string, manifestBlob: string | null): Verdict => ({
-    ok: false, completeness: 'complete', missingFrames: 0, declaredGaps: [], callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
+    ok: false, completeness: 'complete', supplements: [], missingFrames: 0, declaredGaps: [], callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
   });
   if (!name) return fail(`no manifest found for call ${callIdHint}`, null);
   const obj = await deps.store.get(name);
@@ -91,7 +101,16 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
   const streams: StreamVerdict[] = [];
   let breakFrames = 0;
   const listed = new Set<string>();
-  for await (const item of deps.store.list(manifest.prefix)) if (parseChunkName(manifest.prefix, item.name)) listed.add(item.name);
+  const supplementNames: string[] = [];
+  for await (const item of deps.store.list(manifest.prefix)) {
+    if (parseChunkName(manifest.prefix, item.name) || isRecoveredChunkName(manifest.prefix, item.name)) listed.add(item.name);
+    else if (parseSupplementName(manifest.prefix, item.name)) supplementNames.push(item.name);
+  }
+  // Supplements first: their chunks are merged into each stream in seq order below.
+  const sup = await verifySupplements(manifest, name, obj.data, supplementNames.sort(), deps);
+  problems.push(...sup.problems);
+  for (const n of sup.claimed) listed.delete(n);
+  const recoveredOf = (streamId: string): RecoveredChunk[] => [...(sup.chunks.get(streamId) ?? [])];
 
   for (const s of manifest.streams) {
     const hash = createHash('sha256');
@@ -101,6 +120,17 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
     let bytes = 0;
     let expectSeq: number | undefined;
     let brokenFrames = 0;
+    const recovered = recoveredOf(s.streamId);
+    let recoveredFrames = 0;
+    const hashRecoveredBefore = (seq: number): void => {
+      while (recovered.length > 0 && (recovered[0]?.record.firstSeq ?? Infinity) < seq) {
+        const r = recovered.shift() as RecoveredChunk;
+        hash.update(r.data);
+        frames += r.record.frames;
+        bytes += r.data.length;
+        recoveredFrames += r.record.frames;
+      }
+    };
     if (s.genesis !== prev) {
       problems.push(`${s.streamId}: genesis hash does not match the call and stream`);
       streamOk = false;
@@ -127,6 +157,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
       const innerMissing = c.gaps.filter((g) => g.reason === 'missingSeq' && g.fromSeq > c.firstSeq).reduce((n, g) => n + (g.toSeq - g.fromSeq + 1), 0);
       if (c.frames + innerMissing !== c.lastSeq - c.firstSeq + 1) flag('frame count does not match the seq range and recorded gaps');
       expectSeq = c.lastSeq + 1;
+      hashRecoveredBefore(c.firstSeq);
       const stored = await deps.store.get(c.name);
       if (!stored) {
         flag('chunk blob is missing');
@@ -140,24 +171,31 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
       frames += c.frames;
       bytes += stored.data.length;
     }
+    hashRecoveredBefore(Infinity);
     if (prev !== s.chainHead) {
       problems.push(`${s.streamId}: chain head does not match the manifest`);
       streamOk = false;
     }
-    streams.push({ streamId: s.streamId, chunks: s.chunks.length, frames, bytes, sha256: hash.digest('hex'), ok: streamOk });
+    streams.push({ streamId: s.streamId, chunks: s.chunks.length, frames, bytes, sha256: hash.digest('hex'), ok: streamOk, recoveredFrames });
     breakFrames += brokenFrames;
   }
   for (const extra of listed) problems.push(`stored chunk ${extra} is not in the manifest`);
-  const missingFrames = breakFrames + manifest.streams.reduce(
+  const missingInManifest = breakFrames + manifest.streams.reduce(
     (n, s) => n + s.chunks.reduce((m, c) => m + c.gaps.filter((g) => g.reason === 'missingSeq').reduce((k, g) => k + (g.toSeq - g.fromSeq + 1), 0), 0),
     0,
   );
-  const declaredGaps = manifest.gaps
+  const declaredGaps: DeclaredGap[] = manifest.gaps
     .filter((g) => g.reason !== 'timestampJump')
-    .map((g) => ({ streamId: g.streamId, fromSeq: g.fromSeq, toSeq: g.toSeq, reason: g.reason }));
+    .map((g) => {
+      const filled = sup.filledIn(g);
+      return { streamId: g.streamId, fromSeq: g.fromSeq, toSeq: g.toSeq, reason: g.reason, ...(filled ? { filled } : {}) };
+    });
+  const missingFrames = Math.max(0, missingInManifest - sup.recoveredFrames);
+  const allFilled = declaredGaps.length > 0 && declaredGaps.every((g) => g.filled?.complete === true);
   return {
     ok: problems.length === 0,
-    completeness: missingFrames > 0 || declaredGaps.length > 0 ? 'declaredGaps' : 'complete',
+    completeness: missingInManifest === 0 && declaredGaps.length === 0 ? 'complete' : allFilled && missingFrames === 0 ? 'completeWithRecovery' : 'declaredGaps',
+    supplements: sup.verified,
     missingFrames,
     declaredGaps,
     callId: manifest.callId,
