@@ -35,6 +35,7 @@ function print(v: Verdict): void {
   const lines = [
     `call ${v.callId}: ${v.ok ? headline(v) : 'NOT INTACT'}`,
     `  manifest: ${v.manifestBlob ?? '(none)'}   signature: ${v.signature}`,
+    ...(v.sealedBy ? [`  recorded by: ${v.recordedBy.join(', ')} (sealed by ${v.sealedBy})`] : []),
     ...v.streams.map((s) => `  stream ${s.streamId}: ${s.chunks} chunks, ${s.frames} frames, ${s.bytes} bytes, sha256 ${s.sha256} ${s.ok ? 'ok' : 'BAD'}`),
     ...v.declaredGaps.map((g) => `  gap: ${g.streamId} seq ${g.fromSeq}..${g.toSeq} (${g.toSeq - g.fromSeq + 1} frames): ${g.reason}${filledNote(g)}`),
     ...v.supplements.map((s) => `  supplement: ${s} (verified)`),

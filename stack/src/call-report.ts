@@ -18,6 +18,8 @@ const verdictSchema = z.looseObject({
   problems: z.array(z.string()).optional(),
   completeness: z.enum(['complete', 'completeWithRecovery', 'declaredGaps']).optional(),
   missingFrames: z.number().optional(),
+  sealedBy: z.string().nullable().optional(),
+  recordedBy: z.array(z.string()).optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
@@ -99,6 +101,7 @@ export async function reportCalls(
       const verdict = v ? (v.ok ? (v.completeness === 'declaredGaps' ? `INTACT WITH DECLARED GAPS (${v.missingFrames ?? '?'} frames)` : v.completeness === 'completeWithRecovery' ? 'INTACT (complete with recovery)' : 'INTACT') : `NOT INTACT (${(v.problems ?? []).slice(0, 2).join('; ')})`) : `no verdict (${result.output.split('\n')[0] ?? ''})`;
       const line =
         `leg ${leg.id}: answered in ${leg.answerLatencyMs ?? '?'} ms, users shown ${JSON.stringify(leg.recordingStatus ?? null)}, ` +
+        `recorded by ${v?.recordedBy && v.recordedBy.length > 0 ? `${v.recordedBy.join(', ')} (sealed by ${v.sealedBy ?? '?'})` : '?'}, ` +
         `streams ${v?.streams.length ?? 0} [${streams}], verify ${verdict}, ` +
         `sample-exact vs simulator: ${expected.size === 0 ? 'no ground truth' : exact ? 'yes' : 'NO'}`;
       say(line);

@@ -1,5 +1,5 @@
 // `npm start`: the whole product on local parts. Flags: --no-calls, --fresh, --quiet (hide child output),
-// --root DIR (where .stack/ and .data/ go; default the repo root).
+// --root DIR (where .stack/ and .data/ go; default the repo root), --workers N (media-workers in the pool, default 2).
 // Ctrl-C stops every child (SIGTERM, then SIGKILL after a grace period); data in .data/ is kept for the next start.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,9 +8,9 @@ import { runDefaultScenarios } from './scenarios.js';
 import { startStack, type RunningStack } from './stack.js';
 import { formatTable, urlRows } from './url-table.js';
 
-const usage = 'usage: npm start -- [--no-calls] [--fresh] [--quiet] [--root DIR]';
+const usage = 'usage: npm start -- [--no-calls] [--fresh] [--quiet] [--root DIR] [--workers N]';
 
-function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean; root: string | undefined } {
+function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean; root: string | undefined; workers: number } {
   try {
     const { values } = parseArgs({
       options: {
@@ -18,6 +18,7 @@ function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean; root: s
         fresh: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         root: { type: 'string' },
+        workers: { type: 'string', default: '2' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -26,7 +27,9 @@ function parseFlags(): { calls: boolean; fresh: boolean; quiet: boolean; root: s
       process.stdout.write(`${usage}\n`);
       process.exit(0);
     }
-    return { calls: !values['no-calls'], fresh: values.fresh, quiet: values.quiet, root: values.root ? resolve(values.root) : undefined };
+    const workers = Number(values.workers);
+    if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 8) throw new Error(`--workers must be a whole number from 1 to 8 (got ${values.workers})`);
+    return { calls: !values['no-calls'], fresh: values.fresh, quiet: values.quiet, root: values.root ? resolve(values.root) : undefined, workers };
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
     process.exit(2);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const stack = await startStack({ root: flags.root, fresh: flags.fresh, say, log: flags.quiet ? false : undefined });
+  const stack = await startStack({ root: flags.root, fresh: flags.fresh, workers: flags.workers, say, log: flags.quiet ? false : undefined });
   running.stack = stack;
   if (signals > 0) return; // Ctrl-C arrived while starting; the handler is stopping it
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);

@@ -1,13 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { appSettings, COSMOS_DATABASE, notificationUrl, RECORDINGS_CONTAINER, WORKER_ID, writeSettingsFile } from './app-settings.js';
+import { appSettings, COSMOS_DATABASE, notificationUrl, RECORDINGS_CONTAINER, writeSettingsFile } from './app-settings.js';
 import { stackLayout, type StackLayout } from './layout.js';
 import { startAzurite } from './parts/azurite.js';
 import { ensureCertificate, writeTrustFile, type CertificateFiles } from './parts/certs.js';
 import { startCosmos } from './parts/cosmos.js';
 import { LOCAL_HOST_ENTRY, startLocalHost } from './parts/local-host.js';
-import { MEDIA_WORKER_ENTRY, startMediaWorker } from './parts/media-worker.js';
 import { hasEntry } from './parts/node-service.js';
 import type { RunningPart } from './parts/running-part.js';
 import { graphEnvFor, SIMULATOR_ENTRY, startSimulator } from './parts/simulator.js';
@@ -18,8 +17,9 @@ import { requestReindex, type ReindexOutcome } from './reindex.js';
 import { REPO_ROOT } from './repo-paths.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
 import { acquireStackLock } from './stack-lock.js';
+import { startWorkerPool } from './worker-pool.js';
 
-export type PartName = 'azurite' | 'cosmos' | 'simulator' | 'media-worker' | 'local-host';
+export type PartName = 'azurite' | 'cosmos' | 'simulator' | 'media-worker' | `media-worker-${number}` | 'local-host';
 
 /** A part that did not run, and why (entry not built yet, or it failed to start). */
 export interface PartNotice {
@@ -42,6 +42,8 @@ export interface StackOptions {
   readonly say?: (message: string) => void;
   /** Fail when a product part (simulator, worker, host) is missing or fails (default: skip it with a message). */
   readonly requireAll?: boolean;
+  /** Media-workers in the pool (default 2): each lists the others as alternate bridges; all in MEDIA_WORKER_URLS. */
+  readonly workers?: number;
   /**
    * Called once the app is reachable after Cosmos (in memory, so empty) started: rebuild the index from Blob.
    * Default: `POST {host}/api/ops/reindex`, a 404 tolerated.
@@ -53,7 +55,10 @@ export interface StackUrls {
   readonly azurite: string;
   readonly cosmos: string;
   readonly simulator?: string;
+  /** The first media-worker's control URL. */
   readonly mediaWorker?: string;
+  /** Every media-worker of the pool that started: workerId → control URL. */
+  readonly mediaWorkers?: Readonly<Record<string, string>>;
   readonly host?: string;
   readonly dashboard?: string;
   readonly durableApi?: string;
@@ -75,7 +80,8 @@ export interface RunningStack {
 }
 
 /**
- * Starts the local stack in order: certificate → Azurite → Cosmos → simulator → media-worker → local host (with the
+ * Starts the local stack in order: certificate → Azurite → Cosmos → simulator → media-workers (a pool of two by
+ * default, started together) → local host (with the
  * app), wired per ARCHITECTURE.md. Parts whose compiled entry does not exist are skipped with a notice.
  */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
@@ -160,35 +166,29 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       }),
     );
 
-    const workerControlPort = await choosePort(ports.workerControl);
-    const workerBridgePort = await choosePort(ports.workerBridge);
-    const worker = await optional('media-worker', MEDIA_WORKER_ENTRY, () =>
-      startMediaWorker({
-        caFile,
-        log,
-        settings: {
-          workerId: WORKER_ID,
-          controlPort: workerControlPort,
-          bridgePort: workerBridgePort,
-          publicHost: LOOPBACK,
-          dataDir: layout.mediaWorkerDir,
-          blobConnectionString: azurite.env.BLOB_CONNECTION_STRING ?? '',
-          recordingsContainer: RECORDINGS_CONTAINER,
-          cosmosEndpoint: cosmos.env.COSMOS_ENDPOINT ?? '',
-          cosmosKey: cosmos.env.COSMOS_KEY ?? '',
-          cosmosDatabase: COSMOS_DATABASE,
-          manifestSigningKeyFile: layout.manifestSigningKeyFile,
-          workerSharedKey: secrets.workerSharedKey,
-          functionsBaseUrl: `${hostUrl}/api`,
-        },
-      }),
-    );
+    const pool = await startWorkerPool(options.workers ?? 2, ports, (name, entry, start) => optional(name, entry, start), {
+      caFile,
+      log,
+      layout,
+      settings: {
+        publicHost: LOOPBACK,
+        blobConnectionString: azurite.env.BLOB_CONNECTION_STRING ?? '',
+        recordingsContainer: RECORDINGS_CONTAINER,
+        cosmosEndpoint: cosmos.env.COSMOS_ENDPOINT ?? '',
+        cosmosKey: cosmos.env.COSMOS_KEY ?? '',
+        cosmosDatabase: COSMOS_DATABASE,
+        manifestSigningKeyFile: layout.manifestSigningKeyFile,
+        workerSharedKey: secrets.workerSharedKey,
+        functionsBaseUrl: `${hostUrl}/api`,
+      },
+    });
+    const worker = pool.workers[0]?.part;
 
     const settings = appSettings({
       secrets,
       hostUrl,
       partEnv: { ...storageEnv, ...(simulator ? simulator.env : graphEnvFor(`https://${LOOPBACK}:${simulatorPort}`)) },
-      mediaWorkerUrls: worker?.env.MEDIA_WORKER_URLS ?? `${WORKER_ID}=http://${LOOPBACK}:${workerControlPort}`,
+      mediaWorkerUrls: pool.mediaWorkerUrls,
     });
     // Given as --settings so a developer's own local.settings.json in the app folder cannot overlay the wiring.
     await writeSettingsFile(layout.appSettingsFile, settings);
@@ -216,7 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         azurite: azurite.url,
         cosmos: cosmos.url,
         ...(simulator ? { simulator: simulator.url } : {}),
-        ...(worker ? { mediaWorker: worker.url } : {}),
+        ...(worker ? { mediaWorker: worker.url, mediaWorkers: Object.fromEntries(pool.workers.map((w) => [w.workerId, w.part.url])) } : {}),
         ...(host
           ? { host: host.url, dashboard: `${host.url}/dashboard`, durableApi: `${host.url}/runtime/webhooks/durabletask` }
           : {}),

@@ -13,7 +13,8 @@ export function urlRows(stack: RunningStack): UrlRow[] {
   if (u.durableApi) rows.push({ what: 'durable API', url: u.durableApi });
   if (u.host) rows.push({ what: 'functions (webhook)', url: stack.appSettings.CALLBACK_BASE_URL ? `${stack.appSettings.CALLBACK_BASE_URL}/calling/notifications` : u.host });
   if (u.simulator) rows.push({ what: 'simulator (Graph, login)', url: u.simulator });
-  if (u.mediaWorker) rows.push({ what: 'media-worker', url: u.mediaWorker });
+  if (u.mediaWorkers) for (const [id, url] of Object.entries(u.mediaWorkers)) rows.push({ what: `media-worker ${id}`, url });
+  else if (u.mediaWorker) rows.push({ what: 'media-worker', url: u.mediaWorker });
   rows.push({ what: 'azurite blob', url: u.azurite });
   rows.push({ what: 'cosmos', url: u.cosmos });
   for (const n of stack.notices) rows.push({ what: n.name, url: `(${n.kind}: ${n.reason.split('\n')[0]})` });

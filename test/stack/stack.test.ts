@@ -2,6 +2,7 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeLocalMediaConfig } from '../../contracts/bridge/index.js';
 import { LOCAL_HOST_ENTRY } from '../../stack/src/parts/local-host.js';
 import { MEDIA_WORKER_ENTRY } from '../../stack/src/parts/media-worker.js';
 import { hasEntry } from '../../stack/src/parts/node-service.js';
@@ -74,7 +75,8 @@ describe('startStack', { timeout: 400_000 }, () => {
     if (first.urls.host) {
       expect(hookCalls).toEqual([first.urls.host]);
       expect(first.appSettings.CALLBACK_BASE_URL).toBe(`${first.urls.host}/api`);
-      expect(first.appSettings.MEDIA_WORKER_URLS).toMatch(/^worker-1=http:\/\/127\.0\.0\.1:\d+$/);
+      // A pool of two by default, both in the app's list.
+      expect(first.appSettings.MEDIA_WORKER_URLS).toMatch(/^worker-1=http:\/\/127\.0\.0\.1:\d+,worker-2=http:\/\/127\.0\.0\.1:\d+$/);
       expect(first.appSettings.BOT_APP_ID).toBe(first.secrets.botAppId);
     }
     if (first.urls.simulator) {
@@ -88,6 +90,29 @@ describe('startStack', { timeout: 400_000 }, () => {
     await BlobServiceClient.fromConnectionString(connection).getContainerClient(container).create();
     const recordings = await BlobServiceClient.fromConnectionString(connection).getContainerClient('recordings').exists();
     expect(recordings).toBe(true);
+
+    if (hasEntry(MEDIA_WORKER_ENTRY)) {
+      // Each worker names the other's bridge as its alternate (the local media config carries it).
+      const urls = first.urls.mediaWorkers ?? {};
+      expect(Object.keys(urls)).toEqual(['worker-1', 'worker-2']);
+      expect(first.part('media-worker-2')?.url).toBe(urls['worker-2']);
+      const bridges: string[] = [];
+      const alternates: string[][] = [];
+      for (const url of Object.values(urls)) {
+        const res = await fetch(`${url}/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-worker-key': first.secrets.workerSharedKey },
+          body: JSON.stringify({ callId: uniqueName('pool'), callChainId: 'c', tenantId: 't', region: 'emea' }),
+        });
+        expect(res.status).toBe(201);
+        const body = (await res.json()) as { sessionId: string; mediaConfig: { blob: string } };
+        const cfg = decodeLocalMediaConfig(body.mediaConfig.blob);
+        bridges.push(cfg.bridge);
+        alternates.push(cfg.alternates ?? []);
+        await fetch(`${url}/sessions/${body.sessionId}`, { method: 'DELETE', headers: { 'x-worker-key': first.secrets.workerSharedKey } });
+      }
+      expect(alternates).toEqual([[bridges[1]], [bridges[0]]]);
+    }
 
     const pids = first.parts.map((p) => p.pid);
     expect(pids.every(isAlive)).toBe(true);

@@ -23,6 +23,8 @@ export interface FileRecoveredDeps {
 export type FileOutcome =
   | { kind: 'noManifest' }
   | { kind: 'sealedHere' }
+  /** The session is closed on this worker (sealed or released): nothing to file. */
+  | { kind: 'closed' }
   /** Spilled chunks could not all reach Blob yet: try again later. */
   | { kind: 'pending'; remaining: number }
   | { kind: 'filed'; manifestBlob: string; supplementBlob: string | null; chunks: number; frames: number };

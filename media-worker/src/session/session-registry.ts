@@ -44,7 +44,7 @@ export class SessionRegistry {
       if (session.closed) return;
       session.fileIfSealedElsewhere().then(
         (outcome) => {
-          if (outcome.kind === 'filed' || outcome.kind === 'sealedHere') return;
+          if (outcome.kind === 'filed' || outcome.kind === 'sealedHere' || outcome.kind === 'closed') return;
           setTimeout(check, this.sealedElsewhereCheckMs).unref();
         },
         (err: unknown) => {

@@ -465,7 +465,7 @@ export class Session {
    * and a signed supplement names them; the session is then released here (never sealed a second time).
    */
   async fileIfSealedElsewhere(): Promise<FileOutcome> {
-    if (this.closed) return { kind: 'sealedHere' };
+    if (this.closed) return { kind: 'closed' };
     const outcome = await fileRecovered(this.location, this.id, { workerId: this.deps.workerId, writer: this.deps.writer, signer: this.deps.signer, log: this.log });
     if (outcome.kind !== 'filed') return outcome;
     this.gate.revoke();

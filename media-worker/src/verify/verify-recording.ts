@@ -49,6 +49,13 @@ export interface Verdict {
   completeness: 'complete' | 'completeWithRecovery' | 'declaredGaps';
   /** Signed supplements next to the manifest that verified (a returning worker's recovered chunks). */
   supplements: string[];
+  /** The worker that sealed (signed the manifest). */
+  sealedBy: string | null;
+  /**
+   * Workers that stored media of this recording as far as the stored files tell: the sealer, the worker it adopted
+   * the session from, any other worker in the manifest's events, and the writers of verified supplements.
+   */
+  recordedBy: string[];
   /** Frames missing within the streams' seq ranges (chunk-level `missingSeq` gaps, all declared when ok). */
   missingFrames: number;
   /** The manifest's gaps that lose frames, with their reasons (session-level reasons explain chunk-level `missingSeq`). */
@@ -75,7 +82,7 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
   const callIdHint = 'callId' in target ? target.callId : '';
   const name = 'manifestBlob' in target ? target.manifestBlob : await locateManifest(target.callId, deps);
   const fail = (problem: string, manifestBlob: string | null): Verdict => ({
-    ok: false, completeness: 'complete', supplements: [], missingFrames: 0, declaredGaps: [], callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
+    ok: false, completeness: 'complete', supplements: [], sealedBy: null, recordedBy: [], missingFrames: 0, declaredGaps: [], callId: callIdHint, manifestBlob, signature: 'missing', streams: [], firstBadChunk: null, problems: [problem], checkedAt,
   });
   if (!name) return fail(`no manifest found for call ${callIdHint}`, null);
   const obj = await deps.store.get(name);
@@ -196,6 +203,12 @@ export async function verifyRecording(target: VerifyTarget, deps: VerifyDeps): P
     ok: problems.length === 0,
     completeness: missingInManifest === 0 && declaredGaps.length === 0 ? 'complete' : allFilled && missingFrames === 0 ? 'completeWithRecovery' : 'declaredGaps',
     supplements: sup.verified,
+    sealedBy: manifest.workerId,
+    recordedBy: [...new Set([
+      manifest.workerId,
+      ...(manifest.events ?? []).flatMap((e) => [e.workerId, ...(e.type === 'adopted' && typeof e.detail?.issuer === 'string' ? [e.detail.issuer] : [])]),
+      ...[...sup.chunks.values()].flat().map((c) => c.workerId),
+    ])],
     missingFrames,
     declaredGaps,
     callId: manifest.callId,

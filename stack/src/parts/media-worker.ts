@@ -24,10 +24,14 @@ export interface MediaWorkerSettings {
   readonly workerSharedKey: string;
   /** Where media events go: `POST {functionsBaseUrl}/media-events`. */
   readonly functionsBaseUrl: string;
+  /** The pool's other bridges (`tcp://host:port`), put in the local media config as alternates. */
+  readonly alternateBridges?: readonly string[];
 }
 
 export interface MediaWorkerOptions extends PartOptions {
   readonly settings: MediaWorkerSettings;
+  /** Part name (log prefix); default `media-worker`. The process's READY line says `media-worker` either way. */
+  readonly partName?: string;
 }
 
 /** The environment a worker process reads. */
@@ -46,6 +50,7 @@ export function mediaWorkerEnv(s: MediaWorkerSettings): Record<string, string> {
     MANIFEST_SIGNING_KEY_FILE: s.manifestSigningKeyFile,
     WORKER_SHARED_KEY: s.workerSharedKey,
     FUNCTIONS_BASE_URL: s.functionsBaseUrl,
+    ...(s.alternateBridges && s.alternateBridges.length > 0 ? { MEDIA_WORKER_ALTERNATE_BRIDGES: s.alternateBridges.join(',') } : {}),
     // Chunk writes, fsyncs and hashing run on libuv's pool; the default of 4 threads caps concurrent commits.
     UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32',
   };
@@ -57,7 +62,8 @@ export async function startMediaWorker(options: MediaWorkerOptions): Promise<Run
   await mkdir(s.dataDir, { recursive: true });
   return startNodeService(
     {
-      name: 'media-worker',
+      name: options.partName ?? 'media-worker',
+      readyName: 'media-worker',
       entry: MEDIA_WORKER_ENTRY,
       env: mediaWorkerEnv(s),
       healthPath: '/health',

@@ -17,6 +17,8 @@ export class PartUnavailableError extends Error {
 
 export interface NodeServiceSpec {
   readonly name: string;
+  /** The name the process prints in its `READY <name> <url>` line (default: `name`). */
+  readonly readyName?: string;
   /** Compiled entry relative to `dist/`, e.g. `simulator/src/main.js`. */
   readonly entry: string;
   readonly args?: readonly string[];
@@ -53,7 +55,7 @@ export async function startNodeService(spec: NodeServiceSpec, options: PartOptio
     log: options.log,
   });
   try {
-    const url = await waitForReady(child, spec.name, timeoutMs);
+    const url = await waitForReady(child, spec.readyName ?? spec.name, timeoutMs);
     await waitForHealthy(`${url}${spec.healthPath}`, { caFile: options.caFile, timeoutMs, expected: 200 });
     return {
       name: spec.name,
