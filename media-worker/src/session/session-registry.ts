@@ -37,19 +37,25 @@ export class SessionRegistry {
 
   /**
    * A session still open after a restart may have been sealed by another worker meanwhile (this one was lost): check
-   * now and every `sealedElsewhereCheckMs` while it stays open here, and file what this worker recovered.
+   * now, then after `sealedElsewhereCheckMs`, doubling up to a minute while it stays open here (one GET of the
+   * manifest per check), and file what this worker recovered.
    */
   private watchSealedElsewhere(session: Session): void {
+    let delayMs = this.sealedElsewhereCheckMs;
+    const later = (): void => {
+      setTimeout(check, delayMs).unref();
+      delayMs = Math.min(delayMs * 2, 60_000);
+    };
     const check = (): void => {
       if (session.closed) return;
       session.fileIfSealedElsewhere().then(
         (outcome) => {
           if (outcome.kind === 'filed' || outcome.kind === 'sealedHere' || outcome.kind === 'closed') return;
-          setTimeout(check, this.sealedElsewhereCheckMs).unref();
+          later();
         },
         (err: unknown) => {
           session.log.warn('filing recovered chunks failed; retrying', { error: String(err) });
-          setTimeout(check, this.sealedElsewhereCheckMs).unref();
+          later();
         },
       );
     };
