@@ -72,4 +72,13 @@ describe('npm start (stack CLI)', { timeout: 300_000 }, () => {
     expect(exit.code).toBe(2);
     expect(lines.join('\n')).toMatch(/usage: npm start -- /);
   });
+
+  it('refuses a worker pool size that is not a whole number from 1 to 8', async () => {
+    for (const bad of ['0', '1.5', 'two']) {
+      const lines: string[] = [];
+      const exit = await cli(['--workers', bad], lines).exited;
+      expect(exit.code).toBe(2);
+      expect(lines.join('\n')).toContain(`--workers must be a whole number from 1 to 8 (got ${bad})`);
+    }
+  });
 });
