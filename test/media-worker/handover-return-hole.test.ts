@@ -9,7 +9,8 @@ import { ReferenceBridgeClient } from '../../media-worker/src/bridge/reference-b
 import { createObjectStore } from '../../media-worker/src/clients.js';
 import { SignedManifestSchema } from '../../media-worker/src/manifest/manifest.js';
 import { Ed25519FileSigner } from '../../media-worker/src/manifest/signer.js';
-import { SignedSupplementSchema } from '../../media-worker/src/manifest/supplement.js';
+import { SignedSupplementSchema, signSupplement } from '../../media-worker/src/manifest/supplement.js';
+import { chainHashOf } from '../../media-worker/src/ingest/hash-chain.js';
 import { createLogger } from '../../media-worker/src/log.js';
 import { fileRecovered } from '../../media-worker/src/session/file-recovered.js';
 import type { ObjectStore } from '../../media-worker/src/storage/object-store.js';
@@ -104,5 +105,24 @@ describe('handover: the lost worker comes back after a chain break', () => {
     const names: string[] = [];
     for await (const o of store.list(manifest.prefix)) names.push(o.name);
     expect(names.filter((n) => n.includes('/supplement-'))).toEqual([supplementBlob]);
+
+    // A supplement signed with the pool's key but whose chunk does not continue the chain (a forged link) fails verify.
+    const real = supplement.chunks[0];
+    if (!real) throw new Error('no recovered chunk');
+    const forgedName = `${manifest.prefix}recovered/w-x/mixed/00000002.pcm`;
+    await store.putIfAbsent(forgedName, (await store.get(real.name))?.data ?? Buffer.alloc(0));
+    const { name: _n, speakers: _sp, chainHash: _c, ...rest } = real;
+    const unchained = { ...rest, prevChainHash: manifest.streams[0]?.genesis ?? '' };
+    const forgedChunk = { ...unchained, chainHash: chainHashOf(unchained), name: forgedName, speakers: null };
+    const { signature: _sig, ...body } = supplement;
+    const forged = await signSupplement({ ...body, workerId: 'w-x', chunks: [forgedChunk] }, signer);
+    const forgedBlob = `${manifest.prefix}supplement-w-x-1.json`;
+    await store.putIfAbsent(forgedBlob, Buffer.from(JSON.stringify(forged)));
+    const linked = await verifyRecording({ callId }, { store, verifier });
+    expect(linked.ok).toBe(false);
+    expect(linked.problems).toEqual(expect.arrayContaining([
+      `supplement ${forgedBlob}: chunk ${forgedName}: does not link to the stored chain`,
+      `supplement ${forgedBlob}: chunk ${forgedName}: does not close the declared chain break`,
+    ]));
   });
 });

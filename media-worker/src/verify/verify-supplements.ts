@@ -87,6 +87,7 @@ function chainProblems(manifest: SignedManifest, streamId: string, chunks: Recov
   if (!stream) return chunks.map((c) => `${c.supplement}: chunk ${c.name}: stream ${streamId} is not in the manifest`);
   let prev: RecoveredChunk | undefined;
   for (const [i, c] of chunks.entries()) {
+    if (prev && c.record.firstSeq <= prev.record.lastSeq) problems.push(`${c.supplement}: chunk ${c.name}: overlaps ${prev.name} (seqs ${c.record.firstSeq}..${prev.record.lastSeq} twice)`);
     const continues = prev !== undefined && prev.record.index + 1 === c.record.index;
     const before = stream.chunks.filter((m) => m.lastSeq < c.record.firstSeq).at(-1);
     const expected = continues && prev ? prev.record.chainHash : (before?.chainHash ?? genesisHash(manifest.callId, streamId));
