@@ -400,15 +400,22 @@ async function bareBlobPutRate(connectionString: string, seconds: number, prefix
   await container.createIfNotExists();
   const data = Buffer.alloc(64_000, 3);
   let n = 0;
-  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  const start = Date.now();
+  const end = start + seconds * 1000;
   await Promise.all(
     Array.from({ length: 64 }, async (_, w) => {
       while (Date.now() < end) {
-        await container.getBlockBlobClient(`${prefix}/${w}/${n++}.pcm`).uploadData(data, { conditions: { ifNoneMatch: '*' } });
+        // A stuck request must not hang the bench: time out, count only successful PUTs.
+        const ok = await container
+          .getBlockBlobClient(`${prefix}/${w}/${n++}.pcm`)
+          .uploadData(data, { conditions: { ifNoneMatch: '*' }, abortSignal: AbortSignal.timeout(20_000) })
+          .then(() => true, () => false);
+        if (ok) done++;
       }
     }),
   );
-  return n / seconds;
+  return done / ((Date.now() - start) / 1000);
 }
 
 function fmt(n: number | undefined, d = 0): string {
