@@ -43,11 +43,17 @@ async function storeSpilled(prefix: string, deps: FileRecoveredDeps): Promise<nu
       pending++; // Blob did not take it yet: the drain retries
       continue;
     }
-    if (sha256Hex(stored.data) === sha256Hex(e.data)) continue;
+    if (sha256Hex(stored.data) === sha256Hex(e.data)) {
+      await deps.writer.discardSpilled(name); // the same bytes are stored under its own name
+      continue;
+    }
     const alt = recoveredChunkBlobName(prefix, deps.workerId, parsed.streamId, parsed.index);
     try {
       await store.putIfAbsent(alt, e.data, { metadata: e.metadata, contentType: e.contentType });
       deps.log.warn('recovered chunk name taken by another worker: stored under recovered/', { object: name, storedAs: alt });
+      // Stored under recovered/ (a conditional create: the same bytes if it was there already); the spill entry is
+      // done with, or the drain would retry the conflicting canonical write every second for ever.
+      await deps.writer.discardSpilled(name);
     } catch (err) {
       if (err instanceof ConflictError) throw err; // our own recovered name with other bytes: never overwritten
       pending++;

@@ -121,6 +121,14 @@ export class DurableWriter {
     return this.spill.readByName(name);
   }
 
+  /**
+   * Forgets a spilled object that is safely stored elsewhere (e.g. under another name, when its own name was taken
+   * with other bytes): without this the drain would retry the conflicting write forever.
+   */
+  discardSpilled(name: string): Promise<void> {
+    return this.spill.remove(name);
+  }
+
   /** Moves spilled objects (optionally only under `prefix`) to the primary; returns how many remain there. */
   drain(prefix = ''): Promise<number> {
     if (this.draining && prefix === '') return this.draining;
