@@ -2,7 +2,8 @@
 // (a) the worker (separate process, local-file sink) under N concurrent 16 kHz streams from a load generator in
 //     another process: frames lost, chunk commit lag (last frame of a chunk sent -> its ACK), CPU and memory per
 //     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks).
-// (b) the worker against Azurite (blob sink) as a ratio to the PUT rate the bare Blob SDK reaches on the same Azurite.
+// (b) the worker against Azurite (blob sink): the highest chunk PUT rate it sustains (0 lost, lag p99 within target) over
+//     offered loads of 0.7, 0.85, 1.0, 1.15 × the bare Blob SDK rate on the same Azurite (BENCH_BLOB_FRACTIONS), as a ratio.
 // Modes of this file: (default) orchestrator; `--loadgen` (forked); `--bare-server <dir>` (forked).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -471,17 +472,34 @@ async function main(): Promise<void> {
     const azurite = await startAzurite({ dataDir: join(root, 'azurite'), log: false });
     const conn = azurite.env.BLOB_CONNECTION_STRING as string;
     const bareRate = await bareBlobPutRate(conn, 15, 'before');
-    const blobStreams = Number(process.env.BENCH_BLOB_STREAMS ?? Math.ceil(bareRate * 2 * 1.25));
-    const blob = await workerStep(root, blobStreams, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: conn, RECORDINGS_CONTAINER: 'benchrec' }, 'worker/blob');
-    rows.push(blob);
-    process.stdout.write(stepLine(blob, bare));
+    // Offered loads as fractions of the bare rate (2 s chunks: streams = PUT/s × 2). The worker's figure is the highest
+    // PUT rate it sustained with 0 lost and commit lag p99 within the target; a step beyond Azurite's capacity only
+    // measures the spill regime (acks from the local journal while Blob lags), so the steps stop at the first failure.
+    const fractions = process.env.BENCH_BLOB_STREAMS
+      ? [Number(process.env.BENCH_BLOB_STREAMS) / (bareRate * 2)]
+      : (process.env.BENCH_BLOB_FRACTIONS ?? '0.7,0.85,1.0,1.15').split(',').map(Number);
+    let sustained: (StepResult & { puts?: number }) | undefined;
+    let lastBlob: (StepResult & { puts?: number }) | undefined;
+    for (const f of fractions) {
+      const n = Math.max(1, Math.round(bareRate * 2 * f));
+      const blob = await workerStep(root, n, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: conn, RECORDINGS_CONTAINER: `benchrec${Math.round(f * 100)}` }, 'worker/blob');
+      rows.push(blob);
+      process.stdout.write(stepLine(blob, bare));
+      lastBlob = blob;
+      if (blob.lost !== 0 || blob.lagP99 > TARGET_LAG_P99_MS) break;
+      sustained = blob;
+    }
     const bareAfter = await bareBlobPutRate(conn, 10, 'after');
     await azurite.stop();
     // Azurite's rate drifts with the machine's load: compare with the mean of the bare runs before and after.
     const bareMean = (bareRate + bareAfter) / 2;
-    const ratio = (blob.puts ?? NaN) / bareMean;
-    blobLine = `(b) Azurite: bare Blob SDK ${fmt(bareRate)} PUT/s before, ${fmt(bareAfter)} after, mean ${fmt(bareMean)} (64 KB, 64 in flight); worker ${fmt(blob.puts)} PUT/s at ${blobStreams} streams ` +
-      `(lost ${blob.lost}, lag p99 ${fmt(blob.lagP99)} ms); ratio to the mean ${fmt(ratio, 2)} (to before ${fmt((blob.puts ?? NaN) / bareRate, 2)}, to after ${fmt((blob.puts ?? NaN) / bareAfter, 2)}) ` +
+    const best = sustained ?? lastBlob;
+    const ratio = sustained ? (sustained.puts ?? NaN) / bareMean : 0;
+    blobLine = `(b) Azurite: bare Blob SDK ${fmt(bareRate)} PUT/s before, ${fmt(bareAfter)} after, mean ${fmt(bareMean)} (64 KB, 64 in flight); ` +
+      (sustained
+        ? `worker sustained ${fmt(sustained.puts)} PUT/s at ${sustained.streams} streams (lost 0, lag p99 ${fmt(sustained.lagP99)} ms)`
+        : `worker sustained no step (first: ${fmt(best?.puts)} PUT/s at ${best?.streams} streams, lost ${best?.lost}, lag p99 ${fmt(best?.lagP99)} ms)`) +
+      `; ratio to the mean ${fmt(ratio, 2)} (to before ${fmt((sustained?.puts ?? 0) / bareRate, 2)}, to after ${fmt((sustained?.puts ?? 0) / bareAfter, 2)}) ` +
       `(target >= ${TARGET_PUT_RATIO}) ${verdict(ratio >= TARGET_PUT_RATIO)}\n`;
   }
 
