@@ -5,13 +5,11 @@
 // recovered chunk or the supplement fails and names the file.
 // (The proxy and event sink are copies of handover-kill.test.ts's local helpers, which that file does not export.)
 import { createHash } from 'node:crypto';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_SOURCE_ID, decodeLocalMediaConfig, parseBridgeAddress } from '../../contracts/bridge/index.js';
-import { MediaEventSchema, ReserveSessionResponseSchema, type MediaEvent } from '../../contracts/worker-api/index.js';
+import { ReserveSessionResponseSchema } from '../../contracts/worker-api/index.js';
 import { createObjectStore } from '../../media-worker/src/clients.js';
 import { loadConfig } from '../../media-worker/src/config.js';
 import { SignedManifestSchema } from '../../media-worker/src/manifest/manifest.js';
@@ -22,73 +20,9 @@ import { BridgeSession } from '../../simulator/src/media/bridge-session.js';
 import { createLogger } from '../../simulator/src/log.js';
 import { blobServiceClient } from '../helpers/clients.js';
 import { stackEnv, tempDir, uniqueName } from '../helpers/stack-env.js';
+import { eventSink, StallableProxy } from './helpers/handover-fixtures.js';
 import { SHARED_KEY, api, frame, waitFor } from './helpers/worker-harness.js';
 import { REPO, compileWorker, freePort, killHard, spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
-
-/** A TCP proxy to Azurite that can be stalled: nothing moves either way once stalled (Blob "slow" for worker A). */
-class StallableProxy {
-  private server: Server | undefined;
-  private readonly pairs = new Set<[Socket, Socket]>();
-  stalled = false;
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async listen(): Promise<number> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target);
-      const pair: [Socket, Socket] = [client, upstream];
-      this.pairs.add(pair);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      if (this.stalled) this.pause(pair);
-      const drop = (): void => {
-        this.pairs.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
-    const addr = this.server.address();
-    return typeof addr === 'object' && addr ? addr.port : 0;
-  }
-
-  private pause([a, b]: [Socket, Socket]): void {
-    a.unpipe(b);
-    b.unpipe(a);
-    a.pause();
-    b.pause();
-  }
-
-  stall(): void {
-    this.stalled = true;
-    for (const p of this.pairs) this.pause(p);
-  }
-
-  close(): void {
-    for (const [a, b] of this.pairs) {
-      a.destroy();
-      b.destroy();
-    }
-    this.server?.close();
-  }
-}
-
-async function eventSink(): Promise<{ url: string; events: MediaEvent[]; server: HttpServer }> {
-  const events: MediaEvent[] = [];
-  const server = createHttpServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const parsed = MediaEventSchema.safeParse(JSON.parse(body));
-      if (parsed.success) events.push(parsed.data);
-      res.writeHead(parsed.success ? 202 : 400).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/api`, events, server };
-}
 
 const running: WorkerProcess[] = [];
 const closers: Array<() => void> = [];
