@@ -17,7 +17,9 @@ afterAll(async () => {
 
 describe.skipIf(missing.length > 0)('continueAsNew on a long signal stream', () => {
   it('carries the call state over executions and finalizes the recording', async () => {
-    const started = await stack.startCall(toneCall());
+    // 10 s instead of the default 4 s: with a continueAsNew every 3 events the recording confirmation takes more
+    // episodes, and under a loaded full suite a 4 s call could end before Graph showed the users "recording".
+    const started = await stack.startCall(toneCall({ durationMs: 10_000 }));
     const legId = started.legs[0]?.id ?? '';
     const ended = await stack.waitForSim(started.id, (c) => c.state === 'ended' && Object.keys(c.groundTruth).length > 0, 90_000);
     expect(ended.users[0]?.recording).toBe('recording');
