@@ -1,5 +1,7 @@
-// The orchestration continues as new after every 3 signals here: a recorded call must still be answered, recorded
-// byte-exact and finalized with state carried across executions.
+// The orchestration continues as new after every 5 signals here (a 10 s call brings several executions): a recorded
+// call must still be answered, recorded byte-exact and finalized with state carried across executions.
+// Known race (not covered here, see functions/README.md): an event the library buffers in the same episode in which the
+// orchestrator decides to continue as new is not visible to `channel.idle` and is dropped with the old execution.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingParts, startRecorderStack, toneCall, type RecorderStack } from './helpers/recorder-stack.js';
 
@@ -8,7 +10,7 @@ let stack: RecorderStack;
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '5000', RECORDER_MAX_EVENTS_PER_EXECUTION: '3' } });
+  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '5000', RECORDER_MAX_EVENTS_PER_EXECUTION: '5' } });
 });
 
 afterAll(async () => {
