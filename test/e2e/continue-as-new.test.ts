@@ -1,6 +1,6 @@
 // The orchestration continues as new after every 5 signals here (a 10 s call brings several executions): a recorded
 // call must still be answered, recorded byte-exact and finalized with state carried across executions.
-// Known race (not covered here, see functions/README.md): an event the library buffers in the same episode in which the
+// Suspected race (not covered here, see functions/README.md): an event the library buffers in the same episode in which the
 // orchestrator decides to continue as new is not visible to `channel.idle` and is dropped with the old execution.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingParts, startRecorderStack, toneCall, type RecorderStack } from './helpers/recorder-stack.js';
