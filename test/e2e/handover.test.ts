@@ -4,7 +4,6 @@
 // re-pins the call on `sessionAdopted`, re-sends the grant; the call ends, the seal happens on the new worker and the
 // recording verifies. A stale `sessionAdopted` posted afterwards does not pin the call back.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,23 +15,11 @@ import { stackEnv, tempDir, uniqueName } from '../helpers/stack-env.js';
 import {
   startLocalHostForTest, startMediaWorkerForTest, startSimulatorForTest, stopAll, type RunningPart,
 } from '../helpers/start-part.js';
-import { missingParts, toneCall } from './helpers/recorder-stack.js';
+import { freePort, missingParts, toneCall } from './helpers/recorder-stack.js';
 
 const missing = missingParts();
 const parts: RunningPart[] = [];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Status { runtimeStatus: string; customStatus: unknown; output: unknown }
 interface Live { workerId: string | null; sessionId: string | null; recordingStatus: string; worker?: { lostSince: string | null; adoptions: number; previous: string[] } }

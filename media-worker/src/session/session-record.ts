@@ -53,4 +53,15 @@ export const SessionRecordSchema = z.object({
 });
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 
+/** A session record as it starts, before any grant, roster, stream or seal (reserve and adoption both begin here). */
+export function freshSessionRecord(
+  ids: Pick<SessionRecord, 'sessionId' | 'callId' | 'callChainId' | 'tenantId' | 'region' | 'token' | 'createdAt'>,
+  more: Partial<Pick<SessionRecord, 'extra' | 'adopted' | 'events' | 'gaps'>> = {},
+): SessionRecord {
+  return {
+    ...ids, state: 'reserved', grantedAt: null, revokedAt: null, clientContext: null, roster: null, streams: {}, sealed: null,
+    extra: {}, ...more,
+  };
+}
+
 export const RegistryFileSchema = z.object({ v: z.literal(1), sessions: z.array(SessionRecordSchema) });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoadReport, ReserveSessionRequest } from '../../../contracts/worker-api/index.js';
 import { RegistryFile } from './registry-file.js';
 import { Session, type SessionDeps } from './session.js';
-import type { SessionRecord } from './session-record.js';
+import { freshSessionRecord, type SessionRecord } from './session-record.js';
 import { issueTicket, type TicketDescriptor } from './session-ticket.js';
 
 export interface TicketOptions {
@@ -89,23 +89,10 @@ export class SessionRegistry {
       sessionId, callId, callChainId, tenantId, region, createdAt, issuer: this.deps.workerId,
       issuedAt: createdAt, expiresAt: new Date(now.getTime() + this.tickets.ttlMs).toISOString(),
     };
-    const record: SessionRecord = {
-      sessionId,
-      callId,
-      callChainId,
-      tenantId,
-      region,
-      token: issueTicket(descriptor, this.tickets.key),
-      createdAt,
-      state: 'reserved',
-      grantedAt: null,
-      revokedAt: null,
-      clientContext: null,
-      roster: null,
-      streams: {},
-      sealed: null,
-      extra,
-    };
+    const record = freshSessionRecord(
+      { sessionId, callId, callChainId, tenantId, region, token: issueTicket(descriptor, this.tickets.key), createdAt },
+      { extra },
+    );
     const session = this.session(record, true);
     this.add(session);
     await this.file.save(record);
@@ -124,26 +111,12 @@ export class SessionRegistry {
     if (pending) return pending;
     const run = (async () => {
       const at = new Date().toISOString();
-      const record: SessionRecord = {
-        sessionId: descriptor.sessionId,
-        callId: descriptor.callId,
-        callChainId: descriptor.callChainId,
-        tenantId: descriptor.tenantId,
-        region: descriptor.region,
-        token,
-        createdAt: descriptor.createdAt,
-        state: 'reserved',
-        grantedAt: null,
-        revokedAt: null,
-        clientContext: null,
-        roster: null,
-        streams: {},
-        sealed: null,
-        extra: {},
+      const { sessionId, callId, callChainId, tenantId, region, createdAt } = descriptor;
+      const record = freshSessionRecord({ sessionId, callId, callChainId, tenantId, region, token, createdAt }, {
         adopted: { at, issuer: descriptor.issuer },
         events: [{ at, type: 'adopted', workerId: this.deps.workerId, detail: { issuer: descriptor.issuer } }],
         gaps: [],
-      };
+      });
       const session = this.session(record, false);
       this.add(session);
       await this.file.save(record);

@@ -59,7 +59,8 @@ export function missingParts(): string[] {
   return [SIMULATOR_ENTRY, MEDIA_WORKER_ENTRY, LOCAL_HOST_ENTRY, 'functions/index.js'].filter((e) => !hasEntry(e));
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago (bound to port 0, then released). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
