@@ -4,6 +4,7 @@ import { Buffer } from 'node:buffer';
 import {
   AUDIO_PAYLOAD_BYTES,
   AudioFormat,
+  CHANNEL_FLAG,
   ErrorCode,
   GoodbyeReason,
   MAX_FRAME_BYTES,
@@ -112,7 +113,13 @@ function decodeAudio(buf: Buffer, start: number, end: number): BridgeMessage {
 export function decodeBody(buf: Buffer, start: number, end: number): BridgeMessage {
   if (buf[start] === MessageType.AUDIO) return decodeAudio(buf, start, end);
   const r = new Reader(buf, end, start);
-  const type = r.u8();
+  const code = r.u8();
+  let channel: number | undefined;
+  if (code & CHANNEL_FLAG) {
+    if (!CHANNEL_CODES.has(code & ~CHANNEL_FLAG)) throw new ProtocolError('badFrame', `unknown message type 0x${code.toString(16)}`);
+    channel = r.u16();
+  }
+  const type = code & ~CHANNEL_FLAG;
   let msg: BridgeMessage;
   switch (type) {
     case MessageType.HELLO:
@@ -169,7 +176,18 @@ export function decodeBody(buf: Buffer, start: number, end: number): BridgeMessa
       throw new ProtocolError('badFrame', `unknown message type 0x${type.toString(16)}`);
   }
   r.done();
+  if (channel !== undefined) (msg as { channel?: number }).channel = channel;
   return msg;
+}
+
+/** Base type codes that have a channel form (`code | CHANNEL_FLAG`, body prefixed with `u16 channel`). */
+const CHANNEL_CODES = new Set<number>([MessageType.HELLO, MessageType.WELCOME, MessageType.STREAM_START, MessageType.CREDIT, MessageType.ERROR, MessageType.GOODBYE]);
+
+/** The channel of a frame body in its channel form, or undefined (read in place; `start` is the type byte). */
+export function channelOfFrame(buf: Buffer, start: number, end: number): number | undefined {
+  const code = buf[start] as number;
+  if (!(code & CHANNEL_FLAG) || end - start < 3) return undefined;
+  return buf.readUInt16BE(start + 1);
 }
 
 /**

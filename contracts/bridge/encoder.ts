@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import {
   AUDIO_PAYLOAD_BYTES,
   AudioFormat,
+  CHANNEL_FLAG,
   ErrorCode,
   GoodbyeReason,
   MAX_ACTIVE_SPEAKERS,
@@ -107,10 +108,13 @@ function writeResume(w: Writer, points: ResumePoint[]): void {
 export function encodeMessage(msg: BridgeMessage): Buffer {
   if (msg.type === 'audio') validateAudio(msg);
   const body = bodySize(msg);
-  if (body + 1 > MAX_FRAME_BYTES) throw new ProtocolError('badFrame', `frame of ${body + 1} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const w = new Writer(4 + 1 + body);
-  w.u32(1 + body);
-  w.u8(typeCode[msg.type]);
+  if (body + 3 > MAX_FRAME_BYTES) throw new ProtocolError('badFrame', `frame of ${body + 1} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const channel = channelOf(msg);
+  const extra = channel === undefined ? 0 : 2;
+  const w = new Writer(4 + 1 + extra + body);
+  w.u32(1 + extra + body);
+  w.u8(channel === undefined ? typeCode[msg.type] : typeCode[msg.type] | CHANNEL_FLAG);
+  if (channel !== undefined) w.u16(channel);
   switch (msg.type) {
     case 'hello':
       w.u16(msg.version);
@@ -168,6 +172,12 @@ export function encodeMessage(msg: BridgeMessage): Buffer {
       break;
   }
   return w.buf;
+}
+
+function channelOf(msg: BridgeMessage): number | undefined {
+  if (!('channel' in msg) || msg.channel === undefined) return undefined;
+  if (!Number.isInteger(msg.channel) || msg.channel < 0 || msg.channel > 0xffff) throw new ProtocolError('badFrame', `channel ${msg.channel} outside 0..65535`);
+  return msg.channel;
 }
 
 function validateAudio(msg: AudioMessage): void {

@@ -1,6 +1,11 @@
 // Typed messages of the media-bridge wire protocol (see media-worker/PROTOCOL.md for byte layouts).
 
-export const PROTOCOL_VERSION = 1;
+/** Version 2 adds shared links: one connection carrying many sessions on channels (PROTOCOL.md, "Shared links"). */
+export const PROTOCOL_VERSION = 2;
+/** Versions a worker accepts in HELLO (a version-1 bridge has one session per connection). */
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
+/** Type-code bit of a message's channel form (shared links): the body starts with `u16 channel`. */
+export const CHANNEL_FLAG = 0x80;
 /** Largest accepted frame body (type byte + body), in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** 20 ms of 16 kHz 16-bit mono PCM. */
@@ -62,6 +67,8 @@ export interface ResumePoint {
 
 export interface HelloMessage {
   type: 'hello';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   version: number;
   sessionId: string;
   token: string;
@@ -72,6 +79,8 @@ export interface HelloMessage {
 
 export interface WelcomeMessage {
   type: 'welcome';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   version: number;
   /** Initial flow-control credit: AUDIO frames the bridge may send before it needs CREDIT. */
   creditFrames: number;
@@ -82,6 +91,8 @@ export interface WelcomeMessage {
 
 export interface StreamStartMessage {
   type: 'streamStart';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   streamIndex: number;
   streamId: string;
   kind: StreamKindName;
@@ -119,6 +130,8 @@ export interface AckMessage {
 
 export interface CreditMessage {
   type: 'credit';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   frames: number;
 }
 
@@ -134,6 +147,8 @@ export interface PongMessage {
 
 export interface ErrorMessage {
   type: 'error';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   code: ErrorCodeName;
   fatal: boolean;
   message: string;
@@ -141,6 +156,8 @@ export interface ErrorMessage {
 
 export interface GoodbyeMessage {
   type: 'goodbye';
+  /** Shared links only: the session's channel on this connection (absent: the connection's only session). */
+  channel?: number;
   reason: GoodbyeReasonName;
   message: string;
 }
