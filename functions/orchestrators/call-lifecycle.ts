@@ -33,7 +33,8 @@ const nowIso = (ctx: OrchestrationContext): string => ctx.df.currentUtcDateTime.
  * tracked open wait and re-tracks a wait each time it is yielded again, so re-racing one wait task against a new
  * timer would leave a duplicate entry that swallows a later event. Instead every race uses a fresh wait; a wait that
  * lost its race stays open, may still receive an event later, and is drained (newest first = arrival order) before a
- * new wait is created. Nothing is ever lost or consumed twice.
+ * new wait is created. Nothing is ever lost or consumed twice within an execution; `next(now)` is the drain that
+ * claims what the library still holds before continueAsNew (see drainDeadline).
  */
 class SignalChannel {
   private readonly waits: Task[] = [];
@@ -67,11 +68,6 @@ class SignalChannel {
       return wait.result as CallSignal;
     }
     return null;
-  }
-
-  /** No signal is queued or received-but-unconsumed (safe point for continueAsNew). */
-  get idle(): boolean {
-    return this.queue.length === 0 && !this.waits.some((w) => w.isCompleted);
   }
 }
 
@@ -107,7 +103,16 @@ export function* callLifecycle(ctx: OrchestrationContext): Step<CallLifecycleRes
   publish(ctx, m);
 
   while (!isEnded(m.callState) && m.endedBy === null) {
-    const signal = yield* channel.next(nextDeadline(m));
+    // Time to continue as new: first drain (see drainDeadline); only a drain that finds nothing ends the execution.
+    const draining = m.signalsThisExecution >= m.settings.maxEventsPerExecution;
+    const signal = yield* channel.next(draining ? drainDeadline(ctx) : nextDeadline(m));
+    if (signal === null && draining) {
+      clog.info('continuing as new to keep history small', { signals: m.signalsThisExecution });
+      // The whole model is carried, with `seen` (the dedup ids of recent signals): a re-sent signal is not applied twice.
+      const next: CallOrchestrationInput = { callId: m.callId, answer: m.answer, settings: m.settings, early: [], carried: m };
+      ctx.df.continueAsNew(next);
+      return null;
+    }
     if (signal === null) {
       yield* onTimers(ctx, m, clog);
     } else {
@@ -115,14 +120,20 @@ export function* callLifecycle(ctx: OrchestrationContext): Step<CallLifecycleRes
       m.signalsThisExecution += 1;
     }
     publish(ctx, m);
-    if (m.signalsThisExecution >= m.settings.maxEventsPerExecution && channel.idle && !isEnded(m.callState) && m.endedBy === null) {
-      clog.info('continuing as new to keep history small', { signals: m.signalsThisExecution });
-      const next: CallOrchestrationInput = { callId: m.callId, answer: m.answer, settings: m.settings, early: [], carried: m };
-      ctx.df.continueAsNew(next);
-      return null;
-    }
   }
   return yield* finish(ctx, m, clog);
+}
+
+/**
+ * The deadline of the drain before continueAsNew: now (the orchestration's clock). durable-functions stops reading an
+ * episode's history at the event after which the code called continueAsNew, and an event it buffered because no wait
+ * was open is dropped with the execution (JS has no preserveUnprocessedEvents). Racing a fresh wait against a timer
+ * due now claims a buffered event at once (a yielded wait takes it), and an event later in the same batch completes
+ * the wait before the timer's TimerFired comes; so the execution ends only in an episode that had nothing pending up
+ * to the timer. Overdue call deadlines are left to the next execution, whose first timer fires at once.
+ */
+function drainDeadline(ctx: OrchestrationContext): string {
+  return nowIso(ctx);
 }
 
 /** Started by an early notification: wait for the answer path's result, queueing everything else. */
