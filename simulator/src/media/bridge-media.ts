@@ -1,10 +1,12 @@
 // MediaHooks backed by the bridge protocol: decodes the worker's local media config after answer, builds the audio
-// plan, and paces 20 ms frames (real time or as fast as credit allows) into a BridgeSession per call leg.
+// plan, and paces 20 ms frames (real time or as fast as credit allows) into a BridgeSession per call leg. The sessions
+// to one worker share one link (one TCP connection, one socket write per turn) unless `transport: 'dedicated'`.
 import { decodeLocalMediaConfig, parseBridgeAddress, AudioFlags, NO_SOURCE_ID, FRAME_DURATION_100NS } from '../../../contracts/bridge/index.js';
 import type { Conversation, Leg, SimParticipant } from '../teams/model.js';
 import type { MediaHooks, MediaSummary } from '../teams/media-hooks.js';
 import type { Logger } from '../log.js';
 import { BridgeSession, DEFAULT_BRIDGE_OPTIONS, type BridgeSessionOptions } from './bridge-session.js';
+import { BridgeLinkPool } from './bridge-link-pool.js';
 import { AudioPlan, defaultPlan, planFromScript } from './audio-plan.js';
 import { FRAME_MS, energy, mixFrame, FRAME_SAMPLES } from './pcm.js';
 
@@ -30,11 +32,14 @@ interface Active {
 
 export interface BridgeMediaOptions {
   tickMs?: number;
+  /** Session options; `bridge.transport` picks shared links (default) or a dedicated connection per leg. */
   bridge?: Partial<BridgeSessionOptions>;
 }
 
 export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): MediaHooks {
   const active = new Map<string, Active>();
+  // This simulator's bridge process: its links to the workers (one per worker address when shared).
+  const links = options.bridge?.linkPool ?? new BridgeLinkPool();
   let ticker: NodeJS.Timeout | undefined;
   let framesGenerated = 0;
   let maxLagMs = 0;
@@ -101,7 +106,7 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
     a.plan = s.media.script.length > 0 ? await planFromScript(s.media.script) : defaultPlan(a.conversation.participants.map((p) => p.key));
     if (!active.has(a.leg.id)) return;
     const alternates = (cfg.alternates ?? []).map(parseBridgeAddress);
-    a.session = new BridgeSession({ host: cfg.host, port: cfg.port, sessionId: cfg.sessionId, token: cfg.token, callId: a.leg.id, alternates }, log, onLost, { ...DEFAULT_BRIDGE_OPTIONS, ...options.bridge });
+    a.session = new BridgeSession({ host: cfg.host, port: cfg.port, sessionId: cfg.sessionId, token: cfg.token, callId: a.leg.id, alternates }, log, onLost, { ...DEFAULT_BRIDGE_OPTIONS, ...options.bridge, linkPool: links });
     if (a.mode === 'mixed') a.session.addStream('mixed', 'mixed', NO_SOURCE_ID);
     a.session.start();
     a.startReal = Date.now();
@@ -147,6 +152,9 @@ export function bridgeMedia(log: Logger, options: BridgeMediaOptions = {}): Medi
         framesGenerated,
         maxLagMs,
         unsentFrames: [...active.values()].reduce((n, a) => n + (a.session?.unsentFrames() ?? 0), 0),
+        bridgeTransport: options.bridge?.transport ?? DEFAULT_BRIDGE_OPTIONS.transport,
+        bridgeConnectionsOpened: links.connectionsOpened,
+        bridge: links.writeStats(),
       };
       maxLagMs = 0;
       return out;

@@ -1,13 +1,13 @@
-// The bridge side of the media-bridge protocol (media-worker/PROTOCOL.md): one TCP connection per call leg, credit
-// flow control, cumulative ACKs, un-acked frames kept and replayed after a reconnect, heartbeats, orderly end.
-// When its worker is lost it moves the session to the alternates (same HELLO: session ticket + resume points).
-import { connect, type Socket } from 'node:net';
+// The bridge side of one call leg's session (media-worker/PROTOCOL.md): credit flow control, cumulative ACKs, un-acked
+// frames kept and replayed after a reconnect, orderly end. It talks through a channel of a shared link to its worker
+// (default; bridge-link.ts) or a dedicated connection. When its worker is lost it moves the session to the alternates
+// (same HELLO: session ticket + resume points).
 import { createHash, type Hash } from 'node:crypto';
-import {
-  FrameDecoder, PROTOCOL_VERSION, encodeAudio, encodeMessage, type BridgeMessage, type StreamKindName,
-} from '../../../contracts/bridge/index.js';
+import { PROTOCOL_VERSION, type BridgeMessage, type StreamKindName } from '../../../contracts/bridge/index.js';
 import type { Logger } from '../log.js';
 import type { StreamTruth } from '../teams/media-hooks.js';
+import type { LinkChannel, MessageScope, SessionMessage } from './bridge-link.js';
+import { defaultLinkPool, type BridgeLinkPool } from './bridge-link-pool.js';
 
 export interface OutFrame {
   seq: number;
@@ -74,25 +74,29 @@ export interface BridgeSessionOptions {
   retriesPerWorker: number;
   /** Called with every frame as Teams produced it (before any loss): the ground truth per seq, for tests. */
   onGenerated?: (streamId: string, seq: number, payload: Buffer) => void;
+  /** `sharedLink` (default): a channel on the link to the worker that all sessions share; `dedicated`: a connection of its own. */
+  transport?: BridgeTransport;
+  /** Where the links live (default: the process-wide pool). */
+  linkPool?: BridgeLinkPool;
 }
 
-export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 30_000, retriesPerWorker: 2 };
+export type BridgeTransport = 'sharedLink' | 'dedicated';
+
+export const DEFAULT_BRIDGE_OPTIONS: BridgeSessionOptions = { giveUpMs: 15_000, maxBackoffMs: 5000, maxRetainFrames: 30_000, retriesPerWorker: 2, transport: 'sharedLink' };
+
+const REFUSALS = new Set(['authFailed', 'unknownSession', 'sessionClosed', 'unsupportedVersion']);
 
 type Phase = 'connecting' | 'hello' | 'open' | 'closed' | 'stopped';
 
 export class BridgeSession {
   private streams = new Map<string, StreamState>();
   private byIndex = new Map<number, StreamState>();
-  private socket?: Socket;
+  private channel?: LinkChannel;
+  private readonly pool: BridgeLinkPool;
   private phase: Phase = 'closed';
   private credit = 0;
-  private heartbeatMs = 5000;
-  private heartbeat?: NodeJS.Timeout;
-  private lastRx = 0;
-  private lastTx = 0;
   private backoffMs = 100;
   private disconnectedSince?: number;
-  private writable = true;
   private finishing = false;
   private done = false;
   private ackWaiters: (() => void)[] = [];
@@ -102,6 +106,8 @@ export class BridgeSession {
   /** Addresses that refused this session (authFailed, unknownSession, sessionClosed) since the last welcome. */
   private refused = new Set<number>();
   private pendingResume: Array<{ streamId: string; seq: number }> = [];
+  /** The current attempt got an ERROR (its text is a better lastError than the close that follows). */
+  private attemptError = false;
   readonly links: BridgeLinkRecord[] = [];
   /** When the last working connection was lost (ms epoch), and why. */
   lostAt: number | null = null;
@@ -118,6 +124,12 @@ export class BridgeSession {
     private readonly o: BridgeSessionOptions = DEFAULT_BRIDGE_OPTIONS,
   ) {
     this.addresses = [{ host: target.host, port: target.port }, ...(target.alternates ?? [])];
+    this.pool = o.linkPool ?? defaultLinkPool();
+  }
+
+  /** How this session reaches its worker. */
+  get transport(): BridgeTransport {
+    return this.o.transport ?? 'sharedLink';
   }
 
   /** The worker address this session is on (or trying). */
@@ -181,14 +193,14 @@ export class BridgeSession {
       });
       this.pump();
     }
-    if (this.phase === 'open') this.write(encodeMessage({ type: 'goodbye', reason: 'callEnded', message: 'call ended' }));
-    this.close('stopped');
+    if (this.phase === 'open') this.write({ type: 'goodbye', reason: 'callEnded', message: 'call ended' });
+    this.close();
   }
 
-  /** Simulates the media path dying (worker killed / network gone): close now, no reconnect. */
+  /** Simulates the media path dying (worker killed / network gone): close now, no reconnect. Other sessions on its link stay. */
   kill(reason: string): void {
     this.lastError = reason;
-    this.close('stopped');
+    this.close(reason);
     this.onLost(reason);
   }
 
@@ -213,59 +225,49 @@ export class BridgeSession {
   private open(): void {
     if (this.phase === 'stopped' || this.done) return;
     this.phase = 'connecting';
+    this.attemptError = false;
     const addr = this.addresses[this.current] ?? { host: this.target.host, port: this.target.port };
-    const sock = connect({ host: addr.host, port: addr.port, noDelay: true });
-    this.socket = sock;
-    const decoder = new FrameDecoder();
-    sock.on('connect', () => {
-      this.connects++;
-      this.phase = 'hello';
-      this.lastRx = Date.now();
-      this.writable = true;
-      this.pendingResume = [...this.streams.values()].map((s) => ({ streamId: s.streamId, seq: s.ackedSeq }));
-      this.write(encodeMessage({
-        type: 'hello', version: PROTOCOL_VERSION, sessionId: this.target.sessionId, token: this.target.token, callId: this.target.callId,
-        resume: this.pendingResume,
-      }));
+    const ch: LinkChannel = this.pool.attach(addr, this.transport === 'dedicated' ? 'dedicated' : 'shared', {
+      onReady: () => this.onReady(ch),
+      onMessage: (m, scope) => {
+        if (this.channel === ch) this.onMessage(m, scope);
+      },
+      onDrain: () => this.pump(),
+      onClosed: (reason) => this.onClosed(ch, reason),
     });
-    sock.on('data', (chunk: Buffer) => {
-      this.lastRx = Date.now();
-      let msgs: BridgeMessage[];
-      try {
-        msgs = decoder.push(chunk);
-      } catch (err) {
-        this.lastError = String(err);
-        sock.destroy();
-        return;
-      }
-      for (const m of msgs) this.onMessage(m);
+    this.channel = ch;
+  }
+
+  private onReady(ch: LinkChannel): void {
+    if (this.channel !== ch || this.phase !== 'connecting') return;
+    this.connects++;
+    this.phase = 'hello';
+    this.pendingResume = [...this.streams.values()].map((s) => ({ streamId: s.streamId, seq: s.ackedSeq }));
+    this.write({
+      type: 'hello', version: PROTOCOL_VERSION, sessionId: this.target.sessionId, token: this.target.token, callId: this.target.callId,
+      resume: this.pendingResume,
     });
-    sock.on('drain', () => {
-      this.writable = true;
-      this.pump();
-    });
-    sock.on('error', (err) => {
-      this.lastError = err.message;
-    });
-    sock.on('close', () => {
-      if (this.socket !== sock) return;
-      this.socket = undefined;
-      if (this.heartbeat) clearInterval(this.heartbeat);
-      if (this.phase === 'stopped' || this.done) return;
-      if (this.phase === 'open') this.lostAt = Date.now();
-      if (this.phase !== 'open') this.failuresHere++;
-      this.phase = 'closed';
-      this.disconnectedSince ??= Date.now();
-      this.chooseNextAddress();
-      if (Date.now() - this.disconnectedSince > this.o.giveUpMs) {
-        this.close('stopped');
-        this.onLost(`bridge unreachable for ${this.o.giveUpMs} ms: ${this.lastError ?? 'closed'}`);
-        return;
-      }
-      const delay = this.backoffMs;
-      this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs);
-      setTimeout(() => this.open(), delay).unref();
-    });
+  }
+
+  /** The channel or its link is gone: resume on a new one (this worker, or the next address), or give up. */
+  private onClosed(ch: LinkChannel, reason: string): void {
+    if (this.channel !== ch) return;
+    this.channel = undefined;
+    if (this.phase === 'stopped' || this.done) return;
+    if (!this.attemptError) this.lastError = reason;
+    if (this.phase === 'open') this.lostAt = Date.now();
+    if (this.phase !== 'open') this.failuresHere++;
+    this.phase = 'closed';
+    this.disconnectedSince ??= Date.now();
+    this.chooseNextAddress();
+    if (Date.now() - this.disconnectedSince > this.o.giveUpMs) {
+      this.close();
+      this.onLost(`bridge unreachable for ${this.o.giveUpMs} ms: ${this.lastError ?? 'closed'}`);
+      return;
+    }
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs);
+    setTimeout(() => this.open(), delay).unref();
   }
 
   /** After `retriesPerWorker` failed attempts (or a refusal), move on to the next address that has not refused. */
@@ -283,18 +285,26 @@ export class BridgeSession {
     }
   }
 
-  private close(phase: 'stopped'): void {
-    this.phase = phase;
+  /**
+   * Stops for good: leaves the channel (a dedicated connection ends after what is queued). With `dropReason` the
+   * media path is cut instead (ERROR on a shared link's channel; a dedicated connection just ends).
+   */
+  private close(dropReason?: string): void {
+    this.phase = 'stopped';
     this.done = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    const s = this.socket;
-    this.socket = undefined;
-    s?.end();
-    setTimeout(() => s?.destroy(), 1000).unref();
+    const ch = this.channel;
+    this.channel = undefined;
+    if (dropReason !== undefined) ch?.drop(dropReason);
+    else ch?.leave('session stopped');
     for (const w of this.ackWaiters.splice(0)) w();
   }
 
-  private onMessage(m: BridgeMessage): void {
+  /** Leaves the channel without a word (the worker closed it, or the session will resume elsewhere). */
+  private dropChannel(reason: string): void {
+    this.channel?.abort(reason);
+  }
+
+  private onMessage(m: BridgeMessage, scope: MessageScope): void {
     switch (m.type) {
       case 'welcome': {
         this.phase = 'open';
@@ -302,7 +312,6 @@ export class BridgeSession {
         this.refused.clear();
         this.links.push({ address: this.address, welcomedAt: Date.now(), firstAckAt: null, durable: m.durable.map((d) => ({ ...d })), resume: this.pendingResume });
         this.credit = m.creditFrames;
-        this.heartbeatMs = m.heartbeatIntervalMs || 5000;
         this.backoffMs = 100;
         this.disconnectedSince = undefined;
         this.byIndex.clear();
@@ -316,7 +325,6 @@ export class BridgeSession {
           s.endSent = false;
           this.startStream(s);
         }
-        this.startHeartbeat();
         this.pump();
         return;
       }
@@ -331,32 +339,32 @@ export class BridgeSession {
         this.credit += m.frames;
         this.pump();
         return;
-      case 'ping':
-        this.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
-        return;
       case 'error':
         this.lastError = `${m.code}: ${m.message}`;
-        this.log.warn('bridge error from worker', { callId: this.target.callId, code: m.code, fatal: m.fatal, message: m.message });
-        if (['authFailed', 'unknownSession', 'sessionClosed', 'unsupportedVersion'].includes(m.code)) {
+        this.attemptError = true;
+        this.log.warn('bridge error from worker', { callId: this.target.callId, code: m.code, fatal: m.fatal, message: m.message, scope });
+        // A plain ERROR on a shared link is the link's; it refuses this session only if it answered our HELLO.
+        if (REFUSALS.has(m.code) && (scope === 'session' || this.phase === 'hello')) {
           // Refused here: another worker of the pool may still take the session; stop only when every one refused.
           this.refused.add(this.current);
           if (this.refused.size >= this.addresses.length) {
-            this.close('stopped');
+            this.close();
             this.onLost(`worker refused the bridge: ${m.code}`);
           } else {
-            this.socket?.destroy();
+            this.dropChannel(this.lastError);
           }
         } else if (m.fatal) {
-          this.socket?.destroy();
+          this.dropChannel(this.lastError);
         }
         return;
       case 'goodbye':
-        if (m.reason === 'recordingStopped') {
+        if (m.reason === 'recordingStopped' && scope === 'session') {
           // The worker discarded what it held; drop our un-acked frames too and stop sending.
           for (const s of this.streams.values()) s.retained = [];
-          this.close('stopped');
-        } else if (m.reason === 'shuttingDown' || m.reason === 'migrating') {
-          this.socket?.destroy();
+          this.close();
+        } else {
+          // The session (or the whole link) ends here: resume as after any disconnect.
+          this.dropChannel(`goodbye ${m.reason}: ${m.message}`);
         }
         return;
       default:
@@ -374,74 +382,53 @@ export class BridgeSession {
   }
 
   private startStream(s: StreamState): void {
-    let idx = 0;
-    while ([...this.byIndex.keys()].includes(idx)) idx++;
+    if (!this.channel) return;
+    const idx = this.channel.bindIndex();
     s.index = idx;
     this.byIndex.set(idx, s);
-    this.write(encodeMessage({ type: 'streamStart', streamIndex: idx, streamId: s.streamId, kind: s.kind, format: 'pcm16k', sourceId: s.sourceId }));
+    this.write({ type: 'streamStart', streamIndex: idx, streamId: s.streamId, kind: s.kind, format: 'pcm16k', sourceId: s.sourceId });
   }
 
-  private startHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => {
-      const now = Date.now();
-      if (now - this.lastRx > 3 * this.heartbeatMs) {
-        this.lastError = 'heartbeat timeout';
-        this.socket?.destroy();
-        return;
-      }
-      if (now - this.lastTx >= this.heartbeatMs) this.write(encodeMessage({ type: 'ping', nonce: BigInt(now) }));
-    }, Math.max(100, Math.floor(this.heartbeatMs / 2)));
-    this.heartbeat.unref();
-  }
-
-  /** Sends pending frames, round-robin over streams, while credit and the socket allow. */
+  /** Queues pending frames on the link (it writes them with everyone else's at the end of the turn), round-robin over streams, while credit and the link allow. */
   private pump(): void {
-    if (this.phase !== 'open' || !this.socket) return;
-    const sock = this.socket;
-    sock.cork();
-    try {
-      let progressed = true;
-      while (progressed && this.credit > 0 && this.writable) {
-        progressed = false;
-        for (const s of this.streams.values()) {
-          if (this.credit <= 0 || !this.writable) break;
-          if (s.sentSeq >= s.lastSeq || s.index === undefined) continue;
-          const first = s.retained[0];
-          const f = first ? s.retained[s.sentSeq + 1 - first.seq] : undefined;
-          if (!f) continue;
-          this.write(encodeAudio({ streamIndex: s.index, seq: f.seq, timestamp: f.timestamp, flags: f.flags, activeSpeakers: f.speakers, payload: f.payload }));
-          this.credit--;
-          s.sentSeq = f.seq;
-          if (f.seq > s.maxSentSeq) {
-            s.maxSentSeq = f.seq;
-            s.hash.update(f.payload);
-            s.frames++;
-            s.bytes += f.payload.length;
-            s.firstTs ??= f.timestamp;
-            s.lastTs = f.timestamp;
-          } else {
-            this.replayedFrames++;
-          }
-          progressed = true;
+    const ch = this.channel;
+    if (this.phase !== 'open' || !ch) return;
+    let progressed = true;
+    while (progressed && this.credit > 0 && ch.canWrite()) {
+      progressed = false;
+      for (const s of this.streams.values()) {
+        if (this.credit <= 0 || !ch.canWrite()) break;
+        if (s.sentSeq >= s.lastSeq || s.index === undefined) continue;
+        const first = s.retained[0];
+        const f = first ? s.retained[s.sentSeq + 1 - first.seq] : undefined;
+        if (!f) continue;
+        ch.sendAudio({ streamIndex: s.index, seq: f.seq, timestamp: f.timestamp, flags: f.flags, activeSpeakers: f.speakers, payload: f.payload });
+        this.credit--;
+        s.sentSeq = f.seq;
+        if (f.seq > s.maxSentSeq) {
+          s.maxSentSeq = f.seq;
+          s.hash.update(f.payload);
+          s.frames++;
+          s.bytes += f.payload.length;
+          s.firstTs ??= f.timestamp;
+          s.lastTs = f.timestamp;
+        } else {
+          this.replayedFrames++;
+        }
+        progressed = true;
+      }
+    }
+    if (this.finishing) {
+      for (const s of this.streams.values()) {
+        if (!s.endSent && s.sentSeq >= s.lastSeq && s.index !== undefined) {
+          this.write({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.lastSeq, reason: 'callEnded' });
+          s.endSent = true;
         }
       }
-      if (this.finishing) {
-        for (const s of this.streams.values()) {
-          if (!s.endSent && s.sentSeq >= s.lastSeq && s.index !== undefined) {
-            this.write(encodeMessage({ type: 'streamEnd', streamIndex: s.index, lastSeq: s.lastSeq, reason: 'callEnded' }));
-            s.endSent = true;
-          }
-        }
-      }
-    } finally {
-      sock.uncork();
     }
   }
 
-  private write(buf: Buffer): void {
-    if (!this.socket) return;
-    this.lastTx = Date.now();
-    if (!this.socket.write(buf)) this.writable = false;
+  private write(m: SessionMessage): void {
+    this.channel?.send(m);
   }
 }

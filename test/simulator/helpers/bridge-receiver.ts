@@ -1,5 +1,6 @@
-// A test bridge receiver (plays the media-worker's bridge port): HELLO/WELCOME, credit, cumulative ACKs, de-dup by
-// (streamId, seq), an optional one-time connection drop, and SHA-256 of each stream's payloads in seq order.
+// A test bridge receiver (plays the media-worker's bridge port): HELLO/WELCOME on dedicated connections and on the
+// channels of shared links, credit per session, cumulative ACKs, de-dup by (streamId, seq), an optional one-time
+// connection drop, and SHA-256 of each stream's payloads in seq order.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ export interface ReceiverOptions {
   credit?: number;
   /** Destroy the first connection after this many AUDIO frames (acks stop at the last multiple of ackEvery). */
   dropAfterFrames?: number;
+  /** Sessions this receiver refuses (ERROR authFailed, on the channel when the HELLO came on one). */
+  refuseSessions?: string[];
 }
 
 interface StreamData {
@@ -24,7 +27,13 @@ export interface BridgeReceiver {
   streams(sessionId: string): Map<string, StreamData>;
   hash(sessionId: string, streamId: string): { sha256: string; frames: number; contiguous: boolean };
   connections: number;
+  /** HELLOs that came on a channel (shared links). */
+  channelHellos: number;
+  /** Connections open now. */
+  openConnections: number;
   duplicatesDropped: number;
+  /** Cuts every open connection (a link killed mid-call). */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -35,7 +44,7 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
   const sessions = new Map<string, Map<string, StreamData>>();
   const sockets = new Set<Socket>();
   let dropArmed = o.dropAfterFrames !== undefined;
-  const r = { connections: 0, duplicatesDropped: 0 };
+  const r = { connections: 0, duplicatesDropped: 0, channelHellos: 0 };
 
   const server: Server = createServer((sock) => {
     sockets.add(sock);
@@ -43,10 +52,10 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
     sock.on('error', () => undefined);
     r.connections++;
     const decoder = new FrameDecoder();
-    let session: Map<string, StreamData> | undefined;
-    const byIndex = new Map<number, string>();
+    // Per channel (a dedicated connection is channel undefined): the session's streams and credit to return.
+    const channels = new Map<number | undefined, { session: Map<string, StreamData>; sinceCredit: number }>();
+    const byIndex = new Map<number, { channel: number | undefined; streamId: string }>();
     let received = 0;
-    let sinceCredit = 0;
     const send = (m: BridgeMessage): void => {
       if (!sock.destroyed) sock.write(encodeMessage(m));
     };
@@ -62,23 +71,32 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
         if (sock.destroyed) return;
         switch (m.type) {
           case 'hello': {
-            if (m.token !== TOKEN) {
-              send({ type: 'error', code: 'authFailed', fatal: true, message: 'bad token' });
-              sock.end();
-              return;
+            if (m.channel !== undefined) r.channelHellos++;
+            if (m.token !== TOKEN || o.refuseSessions?.includes(m.sessionId)) {
+              send({ type: 'error', channel: m.channel, code: 'authFailed', fatal: true, message: 'bad token' });
+              if (m.channel === undefined) {
+                sock.end();
+                return;
+              }
+              break;
             }
-            session = sessions.get(m.sessionId) ?? new Map();
+            const session = sessions.get(m.sessionId) ?? new Map<string, StreamData>();
             sessions.set(m.sessionId, session);
-            send({ type: 'welcome', version: 1, creditFrames: o.credit ?? 500, heartbeatIntervalMs: 5000, durable: [...session].map(([streamId, s]) => ({ streamId, seq: s.durable })) });
+            channels.set(m.channel, { session, sinceCredit: 0 });
+            send({ type: 'welcome', channel: m.channel, version: m.version, creditFrames: o.credit ?? 500, heartbeatIntervalMs: 5000, durable: [...session].map(([streamId, s]) => ({ streamId, seq: s.durable })) });
             break;
           }
-          case 'streamStart':
-            byIndex.set(m.streamIndex, m.streamId);
+          case 'streamStart': {
+            const session = channels.get(m.channel)?.session;
+            byIndex.set(m.streamIndex, { channel: m.channel, streamId: m.streamId });
             if (session && !session.has(m.streamId)) session.set(m.streamId, { frames: new Map(), durable: 0, speakers: new Set() });
             break;
+          }
           case 'audio': {
-            const s = session?.get(byIndex.get(m.streamIndex) ?? '');
-            if (!s) return;
+            const bound = byIndex.get(m.streamIndex);
+            const ch = channels.get(bound?.channel);
+            const s = ch?.session.get(bound?.streamId ?? '');
+            if (!ch || !s) return;
             if (s.frames.has(m.seq)) r.duplicatesDropped++;
             else s.frames.set(m.seq, Buffer.from(m.payload));
             for (const sp of m.activeSpeakers) s.speakers.add(sp);
@@ -88,9 +106,9 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
               sock.destroy();
               return;
             }
-            if (++sinceCredit >= 50) {
-              send({ type: 'credit', frames: sinceCredit });
-              sinceCredit = 0;
+            if (++ch.sinceCredit >= 50) {
+              send({ type: 'credit', channel: bound?.channel, frames: ch.sinceCredit });
+              ch.sinceCredit = 0;
             }
             // Durable up to the highest contiguous multiple of ackEvery.
             let d = s.durable;
@@ -102,7 +120,8 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
             break;
           }
           case 'streamEnd': {
-            const s = session?.get(byIndex.get(m.streamIndex) ?? '');
+            const bound = byIndex.get(m.streamIndex);
+            const s = channels.get(bound?.channel)?.session.get(bound?.streamId ?? '');
             if (s) {
               let d = s.durable;
               while (s.frames.has(d + 1)) d++;
@@ -115,7 +134,14 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
             send({ type: 'pong', nonce: m.nonce });
             break;
           case 'goodbye':
-            sock.end();
+            if (m.channel === undefined) {
+              sock.end();
+              return;
+            }
+            channels.delete(m.channel);
+            break;
+          case 'error':
+            if (m.channel !== undefined && m.fatal) channels.delete(m.channel);
             break;
           default:
             break;
@@ -132,6 +158,15 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
     },
     get duplicatesDropped() {
       return r.duplicatesDropped;
+    },
+    get channelHellos() {
+      return r.channelHellos;
+    },
+    get openConnections() {
+      return sockets.size;
+    },
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
     },
     blobFor: (sessionId) => encodeLocalMediaConfig({ v: 1, bridge: `tcp://127.0.0.1:${port}`, sessionId, token: TOKEN }),
     streams: (sessionId) => sessions.get(sessionId) ?? new Map(),
