@@ -1,6 +1,8 @@
 // A small reference implementation of the bridge side (tests, bench, and a model for the C# bridge):
-// keeps every un-acked frame, honours credit, and replays after a reconnect.
+// keeps every un-acked frame, honours credit, and replays after a reconnect. A session uses a dedicated connection,
+// or a channel on a shared link (`ReferenceBridgeLink`, protocol version 2).
 import { connect, type Socket } from 'node:net';
+import { ReferenceBridgeLink, type LinkChannel } from './reference-bridge-link.js';
 import {
   FrameDecoder,
   NO_SOURCE_ID,
@@ -20,9 +22,12 @@ export interface BridgeClientOptions {
   sessionId: string;
   token: string;
   callId: string;
+  /** Carry the session on this shared link instead of a dedicated connection. */
+  link?: ReferenceBridgeLink;
 }
 
 interface StreamState {
+  /** The index on the wire (on a shared link: allocated by the link, unique across its channels). */
   index: number;
   streamId: string;
   kind: StreamKindName;
@@ -36,6 +41,7 @@ interface StreamState {
 
 export class ReferenceBridgeClient {
   private socket: Socket | undefined;
+  private channel: LinkChannel | undefined;
   private decoder = new FrameDecoder();
   private credit = 0;
   private readonly streams = new Map<string, StreamState>();
@@ -55,28 +61,8 @@ export class ReferenceBridgeClient {
 
   /** Connects (or reconnects), sends HELLO with the last acks, and on WELCOME replays what is not durable. */
   async connect(): Promise<WelcomeMessage> {
-    this.decoder = new FrameDecoder();
-    const socket = connect({ host: this.options.host, port: this.options.port });
-    socket.setNoDelay(true);
-    this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    this.connected = true;
-    this.ready = false;
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (this.socket === socket) {
-        this.connected = false;
-        this.ready = false;
-        this.welcomeReject?.(new Error(`connection closed before WELCOME${this.errors.length ? `: ${this.errors.at(-1)?.code}` : ''}`));
-        this.wake();
-      }
-    });
-    socket.on('data', (chunk: Buffer) => {
-      for (const m of this.decoder.push(chunk)) this.onMessage(m);
-    });
+    if (this.options.link) await this.openChannel(this.options.link);
+    else await this.openSocket();
     const welcome = new Promise<WelcomeMessage>((resolve, reject) => {
       this.welcomeResolve = resolve;
       this.welcomeReject = reject;
@@ -115,7 +101,50 @@ export class ReferenceBridgeClient {
     return w;
   }
 
+  private async openSocket(): Promise<void> {
+    this.decoder = new FrameDecoder();
+    const socket = connect({ host: this.options.host, port: this.options.port });
+    socket.setNoDelay(true);
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    this.connected = true;
+    this.ready = false;
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.socket === socket) this.lost();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      for (const m of this.decoder.push(chunk)) this.onMessage(m);
+    });
+  }
+
+  /** A channel on the shared link (the link connects once for all its sessions). */
+  private async openChannel(link: ReferenceBridgeLink): Promise<void> {
+    this.channel?.detach();
+    const channel = await link.open({ onMessage: (m) => this.onMessage(m), onClosed: () => this.channel === channel && this.lost() });
+    this.channel = channel;
+    for (const s of this.streams.values()) {
+      this.byIndex.delete(s.index);
+      s.index = channel.streamIndex(s.streamId);
+      this.byIndex.set(s.index, s);
+    }
+    this.connected = true;
+    this.ready = false;
+  }
+
+  private lost(): void {
+    this.connected = false;
+    this.ready = false;
+    this.welcomeReject?.(new Error(`connection closed before WELCOME${this.errors.length ? `: ${this.errors.at(-1)?.code}` : ''}`));
+    this.wake();
+  }
+
+  /** `index` is the stream's index on a dedicated connection; a shared link allocates its own. */
   startStream(index: number, streamId: string, kind: StreamKindName = 'mixed', sourceId = NO_SOURCE_ID): void {
+    if (this.channel) index = this.channel.streamIndex(streamId);
     const s: StreamState = { index, streamId, kind, sourceId, acked: 0, sentThrough: 0, unacked: [], ended: undefined };
     this.streams.set(streamId, s);
     this.byIndex.set(index, s);
@@ -166,11 +195,13 @@ export class ReferenceBridgeClient {
     this.write({ type: 'goodbye', reason: 'callEnded', message: '' });
   }
 
-  /** Drops the connection without a goodbye (simulates a network failure). */
+  /** Drops the connection (on a shared link: forgets the channel) without a goodbye (simulates a network failure). */
   drop(): void {
     this.connected = false;
     this.ready = false;
     this.socket?.destroy();
+    this.channel?.detach();
+    this.channel = undefined;
     this.wake();
   }
 
@@ -203,13 +234,23 @@ export class ReferenceBridgeClient {
         return;
       case 'error':
         this.errors.push(m);
+        if (m.fatal) this.channelClosed(); // on a shared link a session error closes its channel only
         return;
       case 'goodbye':
         this.goodbyes.push(m);
+        if (m.reason === 'callEnded' || m.reason === 'migrating') this.channelClosed();
         return;
       default:
         return;
     }
+  }
+
+  /** On a shared link the worker closed this session's channel: as a closed connection for a dedicated session. */
+  private channelClosed(): void {
+    if (!this.channel) return;
+    this.channel.closed();
+    this.channel = undefined;
+    this.lost();
   }
 
   private applyAck(s: StreamState, seq: number): void {
@@ -231,6 +272,7 @@ export class ReferenceBridgeClient {
   }
 
   private write(m: BridgeMessage): void {
-    if (this.socket && !this.socket.destroyed) this.socket.write(encodeMessage(m));
+    if (this.channel) this.channel.write(m);
+    else if (this.socket && !this.socket.destroyed) this.socket.write(encodeMessage(m));
   }
 }
