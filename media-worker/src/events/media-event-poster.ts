@@ -5,7 +5,11 @@ import { WORKER_KEY_HEADER, type MediaEvent } from '../../../contracts/worker-ap
 import type { Logger } from '../log.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type MediaEventInput = DistributiveOmit<MediaEvent, 'workerId' | 'at' | 'eventId'>;
+/**
+ * An event to post. `eventId` (the orchestration's dedup id) and `at` are set by the poster unless given: a re-post
+ * of the same event passes the ones of its first post, so the orchestration applies it once.
+ */
+export type MediaEventInput = DistributiveOmit<MediaEvent, 'workerId' | 'at' | 'eventId'> & { eventId?: string; at?: string };
 
 export interface MediaEventSink {
   emit(event: MediaEventInput): void;
@@ -34,7 +38,7 @@ export class MediaEventPoster implements MediaEventSink {
   ) {}
 
   emit(input: MediaEventInput): void {
-    const event = { ...input, workerId: this.options.workerId, at: new Date().toISOString(), eventId: randomUUID() } as MediaEvent;
+    const event = { ...input, workerId: this.options.workerId, at: input.at ?? new Date().toISOString(), eventId: input.eventId ?? randomUUID() } as MediaEvent;
     this.log.info('media event', { callId: event.callId, sessionId: event.sessionId, type: event.type });
     if (!this.options.baseUrl || this.stopped) return;
     if (this.queue.length >= this.options.maxQueued) {

@@ -5,7 +5,8 @@ import type { GapRecord } from '../ingest/frame.js';
 import { genesisHash } from '../ingest/hash-chain.js';
 import { StreamIngest } from '../ingest/stream-ingest.js';
 import type { Logger } from '../log.js';
-import type { MediaEventSink } from '../events/media-event-poster.js';
+import type { MediaEventInput, MediaEventSink } from '../events/media-event-poster.js';
+import { DEFAULT_REPOST, EventReposter, type RepostOptions } from '../events/event-reposter.js';
 import { buildManifest, signManifest, SignedManifestSchema, type SignedManifest } from '../manifest/manifest.js';
 import type { ManifestSigner } from '../manifest/signer.js';
 import type { RecordingsStore } from '../metadata/recordings-store.js';
@@ -29,6 +30,8 @@ export interface SessionDeps {
   signer: ManifestSigner;
   recordings: RecordingsStore | undefined;
   events: MediaEventSink;
+  /** Re-posting of `mediaFlowing` / `sessionAdopted` until the grant or revoke arrives (default DEFAULT_REPOST). */
+  eventRepost?: RepostOptions;
   log: Logger;
   persist: () => Promise<void>;
 }
@@ -58,6 +61,8 @@ export class Session {
   private expectations = new Map<string, ResumeExpectation>();
   framesReceived = 0;
   readonly log: Logger;
+  /** Events re-posted until the orchestration answers with a grant or revoke (it may lose one at a continueAsNew). */
+  readonly reposts: EventReposter;
 
   constructor(
     readonly record: SessionRecord,
@@ -68,6 +73,7 @@ export class Session {
     if (record.state === 'sealed' || record.state === 'released') this.gate.revoke();
     if (fresh) this.recovered = new Map();
     this.log = deps.log.child({ sessionId: record.sessionId, callId: record.callId });
+    this.reposts = new EventReposter(deps.events, deps.eventRepost ?? DEFAULT_REPOST, this.log);
   }
 
   get id(): string {
@@ -165,7 +171,7 @@ export class Session {
     this.framesReceived++;
     if (!this.mediaFlowing) {
       this.mediaFlowing = true;
-      this.deps.events.emit({ type: 'mediaFlowing', callId: this.record.callId, sessionId: this.id, streamId });
+      this.emitUntilAnswered({ type: 'mediaFlowing', callId: this.record.callId, sessionId: this.id, streamId });
     }
   }
 
@@ -180,9 +186,19 @@ export class Session {
       ackedButNotStored: lost.reduce((n, e) => n + (e.ackedSeq - e.durableSeq), 0),
     });
     if (adopted) {
-      this.deps.events.emit({ type: 'sessionAdopted', callId: this.record.callId, sessionId: this.id, issuer: this.record.adopted?.issuer ?? 'unknown', durable });
+      this.emitUntilAnswered({ type: 'sessionAdopted', callId: this.record.callId, sessionId: this.id, issuer: this.record.adopted?.issuer ?? 'unknown', durable });
       this.log.info('session adopted', { issuer: this.record.adopted?.issuer, durable, ackedButNotStored: lost.map((e) => ({ streamId: e.streamId, from: e.durableSeq + 1, to: e.ackedSeq })) });
     }
+  }
+
+  /**
+   * `mediaFlowing` and `sessionAdopted` are what makes the orchestration ask Graph to confirm recording and send the
+   * grant here (or re-pin the call): while no grant or revoke came, re-post them (same eventId) so that one lost by
+   * the orchestration (at a continueAsNew) is not fatal. With the gate already decided, once is enough.
+   */
+  private emitUntilAnswered(event: Extract<MediaEventInput, { type: 'mediaFlowing' | 'sessionAdopted' }>): void {
+    if (this.gate.state === 'pending' && !this.closed) this.reposts.start(event.type, event);
+    else this.deps.events.emit(event);
   }
 
   linkClosed(reason: string): void {
@@ -226,6 +242,7 @@ export class Session {
    * continue each chain from its durable point: the frames in between are a `recordingRevoked` gap.
    */
   async setGrant(status: 'granted' | 'revoked', clientContext: string | undefined, final = true): Promise<void> {
+    this.reposts.settleAll(status);
     if (this.closed) throw new HttpError(409, 'sessionClosed', `session is ${this.record.state}`);
     const now = new Date().toISOString();
     if (status === 'granted') {
@@ -325,6 +342,7 @@ export class Session {
 
   /** Seals every stream and writes the signed manifest (last, never overwritten) and the Cosmos item. Idempotent. */
   seal(): Promise<SealResponse> {
+    this.reposts.settleAll('seal');
     if (this.record.sealed) return Promise.resolve(this.record.sealed);
     if (this.record.state === 'released') return Promise.reject(new HttpError(409, 'sessionClosed', 'session was released'));
     this.sealing ??= this.doSeal().finally(() => {
@@ -468,6 +486,7 @@ export class Session {
     if (this.closed) return { kind: 'closed' };
     const outcome = await fileRecovered(this.location, this.id, { workerId: this.deps.workerId, writer: this.deps.writer, signer: this.deps.signer, log: this.log });
     if (outcome.kind !== 'filed') return outcome;
+    this.reposts.settleAll('sealed elsewhere');
     this.gate.revoke();
     this.record.state = 'released';
     this.note('supplementFiled', { manifestBlob: outcome.manifestBlob, supplementBlob: outcome.supplementBlob, chunks: outcome.chunks, frames: outcome.frames });
@@ -476,6 +495,7 @@ export class Session {
   }
 
   async release(): Promise<void> {
+    this.reposts.settleAll('release');
     if (this.gate.state === 'pending') this.gate.revoke();
     for (const s of this.streams.values()) s.discardQueued();
     await Promise.all([...this.streams.values()].map((s) => s.end()));
