@@ -13,6 +13,7 @@ import {
 } from '../domain/call-model.js';
 import { applyAdoption } from '../domain/worker-pin.js';
 import { advanceLifecycle } from '../domain/lifecycle.js';
+import { applyProbe } from '../domain/probe.js';
 import { applyRoster } from '../domain/roster.js';
 import { CALL_SIGNAL_EVENT, type CallOrchestrationInput, type CallSignal } from '../domain/signals.js';
 import { attempt, orchestrationLog, steps, type OrchestrationLog, type Step } from './steps.js';
@@ -327,19 +328,15 @@ function* onTimers(ctx: OrchestrationContext, m: CallModel, log: OrchestrationLo
         log.warn('watchdog probe failed', { error: probe.error });
         continue;
       }
-      if (probe.value.outcome === 'callGone') {
-        m.endedBy = work === 'watchdog' ? 'watchdog: call gone' : 'establish timeout: call gone';
-        log.info('call is gone (no terminated notification received)', { by: work });
+      // Reconciles Graph notifications that never arrived (or were lost at a continueAsNew).
+      const seen = applyProbe(m, probe.value, now, work);
+      if (seen === 'gone' || seen === 'ended') {
+        log.info('call is over (no terminated notification received)', { by: work, outcome: seen });
         continue;
       }
-      if (probe.value.state) {
-        const r = applyCallState(m.callState, { dedupId: `probe:${now}`, state: probe.value.state, resultInfo: probe.value.resultInfo });
-        m.callState = r.view;
-        if (m.callState.everEstablished && m.establishedAt === null) {
-          m.establishedAt = now;
-          m.lifecycle = advanceLifecycle(m.lifecycle, 'established');
-          yield* maybeStartRecording(ctx, m, log);
-        }
+      if (seen === 'established') {
+        log.info('call is established (its notification did not arrive)', { by: work });
+        yield* maybeStartRecording(ctx, m, log);
       }
       if (work === 'establishTimeout' && !m.callState.everEstablished && !isEnded(m.callState)) {
         m.failureReason = `call not established within ${m.settings.establishTimeoutMs} ms`;
