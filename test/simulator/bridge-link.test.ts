@@ -146,4 +146,19 @@ describe('simulator bridge: shared links', () => {
     expectExact(a, legs[1] as Leg, 100);
     expectExact(b, legs[2] as Leg, 100);
   });
+
+  it('a worker without shared links (answers a channel HELLO plainly): the sessions fall back to a dedicated connection each', async () => {
+    const r = await receiver({ ackEvery: 50, noChannels: true });
+    const pool = new BridgeLinkPool();
+    const legs = [1, 2, 3].map((n) => leg(n, r, 'sharedLink', pool));
+    await waitFor(() => legs.every((l) => l.session.links.length === 1), 10_000, 'three welcomes');
+    expect(pool.fallsBackToDedicated({ host: '127.0.0.1', port: r.port })).toBe(true);
+    for (const l of legs) l.push(1, 120);
+    await Promise.all(legs.map((l) => l.session.finish(5000)));
+    expect(r.connections).toBe(4); // the shared link it did not understand, then one per session
+    for (const l of legs) {
+      expect(l.session.connects).toBe(2);
+      expectExact(r, l, 120);
+    }
+  });
 });

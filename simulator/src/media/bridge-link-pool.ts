@@ -8,8 +8,13 @@ export interface LinkAddress {
   port: number;
 }
 
+/** How long an address that did not speak shared links gets dedicated connections before shared links are tried again. */
+export const NO_CHANNELS_RETRY_MS = 60_000;
+
 export class BridgeLinkPool {
   private readonly shared = new Map<string, BridgeLink>();
+  /** Addresses whose worker answered a shared link without channels (a version-1 style worker), until when. */
+  private readonly dedicatedUntil = new Map<string, number>();
   private readonly live = new Set<BridgeLink>();
   /** TCP connections opened so far (shared and dedicated). */
   connectionsOpened = 0;
@@ -17,8 +22,9 @@ export class BridgeLinkPool {
   constructor(private readonly o: BridgeLinkOptions = DEFAULT_LINK_OPTIONS) {}
 
   /** A channel for one session on the worker at `addr`: on its shared link (opened if none), or on a new dedicated connection. */
-  attach(addr: LinkAddress, mode: LinkMode, handlers: ChannelHandlers): LinkChannel {
+  attach(addr: LinkAddress, wanted: LinkMode, handlers: ChannelHandlers): LinkChannel {
     const key = `${addr.host}:${addr.port}`;
+    const mode = wanted === 'shared' && (this.dedicatedUntil.get(key) ?? 0) > Date.now() ? 'dedicated' : wanted;
     let link = mode === 'shared' ? this.shared.get(key) : undefined;
     if (!link?.accepting) {
       link = new BridgeLink(addr.host, addr.port, mode, (gone) => this.forget(key, gone), this.o);
@@ -55,7 +61,13 @@ export class BridgeLinkPool {
     for (const l of [...this.live]) l.destroy('bridge pool closed');
   }
 
+  /** Whether sessions to this address get dedicated connections now because its worker does not speak shared links. */
+  fallsBackToDedicated(addr: LinkAddress): boolean {
+    return (this.dedicatedUntil.get(`${addr.host}:${addr.port}`) ?? 0) > Date.now();
+  }
+
   private forget(key: string, link: BridgeLink): void {
+    if (link.noChannels) this.dedicatedUntil.set(key, Date.now() + NO_CHANNELS_RETRY_MS);
     if (this.shared.get(key) === link) this.shared.delete(key);
     if (link.state === 'closed') this.live.delete(link);
   }

@@ -30,6 +30,8 @@ export interface BridgeLinkOptions {
 
 export const DEFAULT_LINK_OPTIONS: BridgeLinkOptions = { maxBufferedBytes: 1024 * 1024, defaultHeartbeatMs: 5000 };
 
+/** Plain errors by which a peer without shared links answers a channel HELLO (before any channel was welcomed). */
+const LEGACY_REFUSALS = new Set(['badFrame', 'protocolState', 'unsupportedVersion']);
 const CHANNEL_FORMS = new Set<BridgeMessage['type']>(['hello', 'welcome', 'streamStart', 'credit', 'error', 'goodbye']);
 
 /** A session's handle on a link: its channel on a shared link, or the whole dedicated connection. */
@@ -99,6 +101,10 @@ export class BridgeLink {
   private lastRx = Date.now();
   private lastTx = 0;
   private lastError?: string;
+  /** A channel of this link was welcomed (the peer speaks shared links). */
+  private welcomedAny = false;
+  /** Set when the peer answered a channel HELLO as if there were no channels (a worker without shared links). */
+  noChannels = false;
   /** Socket writes issued (each carries every frame queued during one turn). */
   writes = 0;
   framesWritten = 0;
@@ -262,6 +268,12 @@ export class BridgeLink {
     }
     const channel = 'channel' in m ? m.channel : undefined;
     if (channel === undefined) {
+      if (!this.welcomedAny && (m.type === 'welcome' || (m.type === 'error' && LEGACY_REFUSALS.has(m.code)))) {
+        // The peer does not speak shared links: the pool will use dedicated connections to it for a while.
+        this.noChannels = true;
+        this.destroy(`worker does not speak shared links (answered ${m.type === 'error' ? m.code : 'WELCOME'} without a channel)`);
+        return;
+      }
       // A plain message on a shared link is about the whole link.
       if (m.type === 'error' || m.type === 'goodbye') {
         const reason = m.type === 'error' ? `link error ${m.code}: ${m.message}` : `link goodbye ${m.reason}`;
@@ -274,7 +286,10 @@ export class BridgeLink {
     }
     const ch = this.channels.get(channel);
     if (!ch?.open) return; // a channel this bridge already left: late messages are harmless
-    if (m.type === 'welcome') this.useHeartbeat(m.heartbeatIntervalMs);
+    if (m.type === 'welcome') {
+      this.welcomedAny = true;
+      this.useHeartbeat(m.heartbeatIntervalMs);
+    }
     ch.handlers.onMessage(m, 'session');
     if ((m.type === 'error' && m.fatal) || m.type === 'goodbye') {
       this.closeChannel(ch, m.type === 'error' ? `${m.code}: ${m.message}` : `goodbye ${m.reason}`, 'destroy');

@@ -13,6 +13,8 @@ export interface ReceiverOptions {
   dropAfterFrames?: number;
   /** Sessions this receiver refuses (ERROR authFailed, on the channel when the HELLO came on one). */
   refuseSessions?: string[];
+  /** Play a worker without shared links: channels are ignored and every answer is plain (as version 1 would). */
+  noChannels?: boolean;
 }
 
 interface StreamData {
@@ -69,9 +71,10 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
       }
       for (const m of msgs) {
         if (sock.destroyed) return;
+        if (m.type === 'hello' && m.channel !== undefined) r.channelHellos++;
+        if (o.noChannels && 'channel' in m) m.channel = undefined;
         switch (m.type) {
           case 'hello': {
-            if (m.channel !== undefined) r.channelHellos++;
             if (m.token !== TOKEN || o.refuseSessions?.includes(m.sessionId)) {
               send({ type: 'error', channel: m.channel, code: 'authFailed', fatal: true, message: 'bad token' });
               if (m.channel === undefined) {
