@@ -1,7 +1,8 @@
-// The orchestration continues as new after every 5 signals here (a 10 s call brings several executions): a recorded
-// call must still be answered, recorded byte-exact and finalized with state carried across executions.
-// Suspected race (not covered here, see functions/README.md): an event the library buffers in the same episode in which the
-// orchestrator decides to continue as new is not visible to `channel.idle` and is dropped with the old execution.
+// The orchestration continues as new after every 3 signals here (a 10 s call brings many executions): a recorded
+// call must still be answered, recorded byte-exact and finalized with state carried across executions. Before the
+// drain at continueAsNew (functions/README.md, "Events at continueAsNew") a signal in the same history batch, or one
+// buffered while no wait was open, was dropped with the old execution: with every 3 signals about 1 run in 5 lost
+// `mediaFlowing` and never confirmed recording. The deterministic reproduction is test/functions/continue-as-new-signals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingParts, startRecorderStack, toneCall, type RecorderStack } from './helpers/recorder-stack.js';
 
@@ -10,7 +11,7 @@ let stack: RecorderStack;
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '5000', RECORDER_MAX_EVENTS_PER_EXECUTION: '5' } });
+  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '5000', RECORDER_MAX_EVENTS_PER_EXECUTION: '3' } });
 });
 
 afterAll(async () => {
@@ -19,7 +20,7 @@ afterAll(async () => {
 
 describe.skipIf(missing.length > 0)('continueAsNew on a long signal stream', () => {
   it('carries the call state over executions and finalizes the recording', async () => {
-    // 10 s instead of the default 4 s: with a continueAsNew every 3 events the recording confirmation takes more
+    // 10 s instead of the default 4 s: with a continueAsNew every 3 signals the recording confirmation takes more
     // episodes, and under a loaded full suite a 4 s call could end before Graph showed the users "recording".
     const started = await stack.startCall(toneCall({ durationMs: 10_000 }));
     const legId = started.legs[0]?.id ?? '';
