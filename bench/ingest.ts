@@ -1,7 +1,8 @@
 // npm run bench:ingest — media-worker ingest benchmark.
 // (a) the worker (separate process, local-file sink) under N concurrent 16 kHz streams from a load generator in
 //     another process: frames lost, chunk commit lag (last frame of a chunk sent -> its ACK), CPU and memory per
-//     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks).
+//     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks) fed
+//     the same way. Sessions ride on shared links of BENCH_SESSIONS_PER_LINK (default 250; 1 = a connection each).
 // (b) the worker against Azurite (blob sink): the highest chunk PUT rate it sustains (0 lost, lag p99 within target) over
 //     offered loads of 0.7, 0.85, 1.0, 1.15 × the bare Blob SDK rate on the same Azurite (BENCH_BLOB_FRACTIONS), as a ratio.
 // Modes of this file: (default) orchestrator; `--loadgen` (forked); `--bare-server <dir>` (forked).
@@ -34,6 +35,8 @@ interface LoadSpec {
   port: number;
   controlUrl?: string;
   streams: number;
+  /** Sessions per bridge connection: 1 = dedicated connections; more = shared links (protocol version 2). */
+  perLink: number;
   warmupMs: number;
   measureMs: number;
   tag: string;
@@ -41,6 +44,7 @@ interface LoadSpec {
 
 interface LoadResult {
   streams: number;
+  links: number;
   framesSent: number;
   framesAcked: number;
   lost: number;
@@ -64,125 +68,166 @@ async function post(url: string, body: unknown): Promise<unknown> {
   return res.json();
 }
 
-interface Conn {
-  socket: Socket;
-  decoder: FrameDecoder;
+/** One call session (one mixed stream) of the load. */
+interface Sess {
+  /** Channel on a shared link; undefined on a dedicated connection. */
+  channel: number | undefined;
+  /** Stream index, unique per link. */
+  index: number;
   credit: number;
   seq: number;
   acked: number;
   boundarySentAt: Map<number, number>;
+  welcomed: () => void;
+}
+
+/** One bridge connection: dedicated (one session) or a shared link (many, on channels). */
+interface Link {
+  socket: Socket;
+  decoder: FrameDecoder;
+  sessions: Sess[];
+  byChannel: Map<number, Sess>;
+  byIndex: Map<number, Sess>;
 }
 
 const template = encodeMessage({ type: 'audio', streamIndex: 0, seq: 1, timestamp: 0n, flags: 0, activeSpeakers: [], payload: Buffer.alloc(640, 7) });
 
-function frames(from: number, count: number): Buffer {
-  const buf = Buffer.allocUnsafe(template.length * count);
+/** Writes `count` AUDIO frames of stream `index` from seq `from` into `buf` at `at`; returns the end offset. */
+function putFrames(buf: Buffer, at: number, index: number, from: number, count: number): number {
   for (let i = 0; i < count; i++) {
-    const off = i * template.length;
+    const off = at + i * template.length;
     template.copy(buf, off);
     const seq = from + i;
+    buf.writeUInt16BE(index, off + 5);
     buf.writeUInt32BE(seq, off + 7);
     const ts = seq * 200_000; // 100-ns units, < 2^53
     buf.writeUInt32BE(Math.floor(ts / 0x1_0000_0000), off + 11);
     buf.writeUInt32BE(ts % 0x1_0000_0000, off + 15);
     buf.writeUInt32BE(seq, off + 21); // payload differs per frame
   }
-  return buf;
+  return at + count * template.length;
+}
+
+async function openLink(spec: LoadSpec, sessions: number, linkNo: number, onAck: (s: Sess, seq: number) => void): Promise<Link> {
+  const socket = connect({ host: spec.host, port: spec.port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  socket.on('error', () => undefined);
+  const shared = spec.perLink > 1;
+  const link: Link = { socket, decoder: new FrameDecoder(), sessions: [], byChannel: new Map(), byIndex: new Map() };
+  for (let i = 0; i < sessions; i++) {
+    const s: Sess = { channel: shared ? i : undefined, index: i, credit: spec.mode === 'bare' ? Infinity : 0, seq: 0, acked: 0, boundarySentAt: new Map(), welcomed: () => undefined };
+    link.sessions.push(s);
+    if (s.channel !== undefined) link.byChannel.set(s.channel, s);
+    link.byIndex.set(i, s);
+  }
+  if (spec.mode === 'bare') return link;
+  socket.on('data', (chunk: Buffer) => {
+    for (const m of link.decoder.push(chunk)) {
+      const s = 'channel' in m && m.channel !== undefined ? link.byChannel.get(m.channel) : m.type === 'ack' ? link.byIndex.get(m.streamIndex) : link.sessions[0];
+      if (m.type === 'ping') socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
+      else if (!s) continue;
+      else if (m.type === 'welcome') {
+        s.credit = m.creditFrames;
+        s.welcomed();
+      } else if (m.type === 'credit') s.credit += m.frames;
+      else if (m.type === 'ack') onAck(s, m.seq);
+    }
+  });
+  await pool(link.sessions, 16, async (s) => {
+    const callId = `bench-${spec.tag}-${linkNo}-${s.index}`;
+    const r = ReserveSessionResponseSchema.parse(await post(`${spec.controlUrl}/sessions`, { callId, callChainId: callId, tenantId: 'bench', region: 'bench' }));
+    const cfg = decodeLocalMediaConfig(r.mediaConfig.blob);
+    await post(`${spec.controlUrl}/sessions/${r.sessionId}/recording`, { status: 'granted' });
+    const welcome = new Promise<void>((resolve) => (s.welcomed = resolve));
+    socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, channel: s.channel, sessionId: r.sessionId, token: cfg.token, callId, resume: [] }));
+    await welcome;
+    socket.write(encodeMessage({ type: 'streamStart', channel: s.channel, streamIndex: s.index, streamId: 'mixed', kind: 'mixed', format: 'pcm16k', sourceId: 0xffffffff }));
+  });
+  return link;
 }
 
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const setupStart = Date.now();
-  const conns: Conn[] = [];
   const lags: number[] = [];
   let measuring = false;
-  const ids = Array.from({ length: spec.streams }, (_, i) => i);
-  await pool(ids, 32, async (i) => {
-    let sessionId = '';
-    let token = '';
-    const callId = `bench-${spec.tag}-${i}`;
-    if (spec.mode === 'worker') {
-      const r = ReserveSessionResponseSchema.parse(await post(`${spec.controlUrl}/sessions`, { callId, callChainId: callId, tenantId: 'bench', region: 'bench' }));
-      const cfg = decodeLocalMediaConfig(r.mediaConfig.blob);
-      sessionId = r.sessionId;
-      token = cfg.token;
-      await post(`${spec.controlUrl}/sessions/${sessionId}/recording`, { status: 'granted' });
-    }
-    const socket = connect({ host: spec.host, port: spec.port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    socket.setNoDelay(true);
-    const c: Conn = { socket, decoder: new FrameDecoder(), credit: spec.mode === 'bare' ? Infinity : 0, seq: 0, acked: 0, boundarySentAt: new Map() };
-    conns.push(c);
-    if (spec.mode === 'bare') return;
-    let welcomed: () => void = () => undefined;
-    const welcome = new Promise<void>((r) => (welcomed = r));
-    socket.on('data', (chunk: Buffer) => {
-      for (const m of c.decoder.push(chunk)) {
-        if (m.type === 'welcome') {
-          c.credit = m.creditFrames;
-          welcomed();
-        } else if (m.type === 'credit') c.credit += m.frames;
-        else if (m.type === 'ack') {
-          const now = Date.now();
-          for (let b = (Math.floor(c.acked / FRAMES_PER_CHUNK) + 1) * FRAMES_PER_CHUNK; b <= m.seq; b += FRAMES_PER_CHUNK) {
-            const t = c.boundarySentAt.get(b);
-            if (t !== undefined) {
-              if (measuring) lags.push(now - t);
-              c.boundarySentAt.delete(b);
-            }
-          }
-          c.acked = Math.max(c.acked, m.seq);
-        } else if (m.type === 'ping') socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
+  const onAck = (c: Sess, seq: number): void => {
+    const now = Date.now();
+    for (let b = (Math.floor(c.acked / FRAMES_PER_CHUNK) + 1) * FRAMES_PER_CHUNK; b <= seq; b += FRAMES_PER_CHUNK) {
+      const t = c.boundarySentAt.get(b);
+      if (t !== undefined) {
+        if (measuring) lags.push(now - t);
+        c.boundarySentAt.delete(b);
       }
-    });
-    socket.on('error', () => undefined);
-    socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, sessionId, token, callId, resume: [] }));
-    await welcome;
-    socket.write(encodeMessage({ type: 'streamStart', streamIndex: 0, streamId: 'mixed', kind: 'mixed', format: 'pcm16k', sourceId: 0xffffffff }));
+    }
+    c.acked = Math.max(c.acked, seq);
+  };
+  const sizes: number[] = [];
+  for (let left = spec.streams; left > 0; left -= spec.perLink) sizes.push(Math.min(spec.perLink, left));
+  const links: Link[] = [];
+  await pool(sizes.map((n, i) => ({ n, i })), spec.perLink > 1 ? 4 : 32, async ({ n, i }) => {
+    links.push(await openLink(spec, n, i, onAck));
   });
+  const all = links.flatMap((l) => l.sessions);
   const setupMs = Date.now() - setupStart;
   // Stagger stream starts over the first 2 s so chunk boundaries spread like real calls (a stream starts at t0 + its
   // phase: no stream begins with a backlog, which would hit the worker with one burst of all streams' first chunk).
   const t0 = Date.now();
-  const phase = conns.map((_, i) => Math.floor((i * 2000) / conns.length));
+  const phase = new Map(all.map((s, i) => [s, Math.floor((i * 2000) / all.length)]));
   let maxBacklog = 0;
   const end = t0 + spec.warmupMs + spec.measureMs;
+  // Each tick every link gets one write holding the due frames of all its sessions (a bridge batching per link).
+  const counts: number[] = [];
   while (Date.now() < end) {
     const now = Date.now();
     measuring = now >= t0 + spec.warmupMs;
-    for (let i = 0; i < conns.length; i++) {
-      const c = conns[i] as Conn;
-      const due = Math.max(0, Math.floor((now - t0 - (phase[i] ?? 0)) / 20));
-      const backlog = due - c.seq;
-      if (measuring && backlog > maxBacklog) maxBacklog = backlog;
-      const n = Math.min(backlog, c.credit);
-      if (n <= 0) continue;
-      const from = c.seq + 1;
-      c.seq += n;
-      c.credit -= n;
-      const firstB = Math.ceil(from / FRAMES_PER_CHUNK) * FRAMES_PER_CHUNK;
-      for (let b = firstB; b <= c.seq; b += FRAMES_PER_CHUNK) c.boundarySentAt.set(b, now);
-      c.socket.write(frames(from, n));
+    for (const link of links) {
+      let total = 0;
+      for (let k = 0; k < link.sessions.length; k++) {
+        const c = link.sessions[k] as Sess;
+        const due = Math.max(0, Math.floor((now - t0 - (phase.get(c) ?? 0)) / 20));
+        const backlog = due - c.seq;
+        if (measuring && backlog > maxBacklog) maxBacklog = backlog;
+        const n = Math.max(0, Math.min(backlog, c.credit));
+        counts[k] = n;
+        total += n;
+      }
+      if (total === 0) continue;
+      const out = Buffer.allocUnsafe(total * template.length);
+      let at = 0;
+      for (let k = 0; k < link.sessions.length; k++) {
+        const n = counts[k] as number;
+        if (n === 0) continue;
+        const c = link.sessions[k] as Sess;
+        const from = c.seq + 1;
+        c.seq += n;
+        c.credit -= n;
+        const firstB = Math.ceil(from / FRAMES_PER_CHUNK) * FRAMES_PER_CHUNK;
+        for (let b = firstB; b <= c.seq; b += FRAMES_PER_CHUNK) c.boundarySentAt.set(b, now);
+        at = putFrames(out, at, c.index, from, n);
+      }
+      link.socket.write(out);
     }
     await new Promise((r) => setTimeout(r, Math.max(1, TICK_MS - (Date.now() - now))));
   }
   measuring = true;
   let sent = 0;
-  for (const c of conns) {
-    sent += c.seq;
-    if (spec.mode === 'worker') {
-      c.socket.write(encodeMessage({ type: 'streamEnd', streamIndex: 0, lastSeq: c.seq, reason: 'normal' }));
+  for (const link of links) {
+    for (const c of link.sessions) {
+      sent += c.seq;
+      if (spec.mode === 'worker') link.socket.write(encodeMessage({ type: 'streamEnd', streamIndex: c.index, lastSeq: c.seq, reason: 'normal' }));
     }
   }
   if (spec.mode === 'worker') {
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && conns.some((c) => c.acked < c.seq)) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && all.some((c) => c.acked < c.seq)) await new Promise((r) => setTimeout(r, 100));
   }
-  const acked = spec.mode === 'worker' ? conns.reduce((n, c) => n + c.acked, 0) : sent;
-  for (const c of conns) c.socket.destroy();
-  return { streams: spec.streams, framesSent: sent, framesAcked: acked, lost: sent - acked, lagsMs: lags, maxBacklogFrames: maxBacklog, setupMs };
+  const acked = spec.mode === 'worker' ? all.reduce((n, c) => n + c.acked, 0) : sent;
+  for (const link of links) link.socket.destroy();
+  return { streams: spec.streams, links: links.length, framesSent: sent, framesAcked: acked, lost: sent - acked, lagsMs: lags, maxBacklogFrames: maxBacklog, setupMs };
 }
 
 // ---------------------------------------------------------------- bare baseline server (child process)
@@ -193,9 +238,8 @@ async function bareServer(dir: string): Promise<void> {
   const server = createServer((socket) => {
     const id = connId++;
     let pending = Buffer.alloc(0);
-    let chunk = Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK);
-    let frames = 0;
-    let chunkNo = 0;
+    // Per stream index on this connection (one on a dedicated connection, many on a shared link).
+    const streams = new Map<number, { chunk: Buffer; frames: number; chunkNo: number }>();
     socket.on('error', () => undefined);
     socket.on('data', (data: Buffer) => {
       let buf = pending.length ? Buffer.concat([pending, data]) : data;
@@ -203,17 +247,20 @@ async function bareServer(dir: string): Promise<void> {
       while (buf.length - off >= 4) {
         const len = buf.readUInt32BE(off);
         if (buf.length - off - 4 < len) break;
+        const index = buf.readUInt16BE(off + 5);
+        let st = streams.get(index);
+        if (!st) streams.set(index, (st = { chunk: Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK), frames: 0, chunkNo: 0 }));
         const payloadStart = off + 4 + len - 640;
-        buf.copy(chunk, frames * 640, payloadStart, payloadStart + 640);
-        frames++;
+        buf.copy(st.chunk, st.frames * 640, payloadStart, payloadStart + 640);
+        st.frames++;
         off += 4 + len;
-        if (frames === FRAMES_PER_CHUNK) {
-          const full = chunk;
-          const name = join(dir, `${id}-${chunkNo++}.pcm`);
+        if (st.frames === FRAMES_PER_CHUNK) {
+          const full = st.chunk;
+          const name = join(dir, `${id}-${index}-${st.chunkNo++}.pcm`);
           createHash('sha256').update(full).digest('hex');
           void writeFile(name, full);
-          chunk = Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK);
-          frames = 0;
+          st.chunk = Buffer.allocUnsafe(640 * FRAMES_PER_CHUNK);
+          st.frames = 0;
         }
       }
       pending = off < buf.length ? Buffer.from(buf.subarray(off)) : Buffer.alloc(0);
@@ -320,6 +367,11 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 6000);
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 20000);
+/**
+ * Call sessions per bridge connection. Default 250: the bridge carries its calls on shared links (protocol version 2),
+ * as a .NET bridge hosting every call of its VM would. 1 = one dedicated connection per session (version 1 style).
+ */
+const PER_LINK = Math.max(1, Number(process.env.BENCH_SESSIONS_PER_LINK ?? 250));
 
 async function workerStep(root: string, streams: number, sinkEnv: Record<string, string>, label: string): Promise<StepResult & { puts?: number }> {
   const slug = label.replace(/[^a-z0-9]/gi, '-');
@@ -332,7 +384,7 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
   const pid = w.child.pid as number;
   await new Promise((r) => setTimeout(r, 500));
   const idleRss = await rssKiB(pid);
-  const loadP = runLoadgen({ mode: 'worker', host: '127.0.0.1', port: w.bridgePort, controlUrl: w.url, streams, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `${slug}${streams}` });
+  const loadP = runLoadgen({ mode: 'worker', host: '127.0.0.1', port: w.bridgePort, controlUrl: w.url, streams, perLink: PER_LINK, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `${slug}${streams}` });
   // CPU and memory over the measuring window (after setup + warm-up).
   let cpuPct = NaN;
   let memPerCall = NaN;
@@ -382,7 +434,7 @@ async function bareStep(root: string, streams: number): Promise<StepResult> {
   const m = await waitReady(child, /READY bare (\d+)/);
   const pid = child.pid as number;
   const idleRss = await rssKiB(pid);
-  const loadP = runLoadgen({ mode: 'bare', host: '127.0.0.1', port: Number(m[1]), streams, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `bare${streams}` });
+  const loadP = runLoadgen({ mode: 'bare', host: '127.0.0.1', port: Number(m[1]), streams, perLink: PER_LINK, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, tag: `bare${streams}` });
   await new Promise((r) => setTimeout(r, 3000 + WARMUP_MS));
   const c0 = await cpuTicks(pid);
   const t0 = Date.now();
@@ -452,7 +504,7 @@ async function main(): Promise<void> {
   const steps = process.env.BENCH_STREAMS === 'none' ? [] : (process.env.BENCH_STREAMS ?? '1000,2000,3000,4000,5000').split(',').map(Number);
   const baseN = Number(process.env.BENCH_BASELINE_STREAMS ?? 2000);
   const rows: StepResult[] = [];
-  process.stdout.write(`bench:ingest  warm-up ${WARMUP_MS} ms, measure ${MEASURE_MS} ms per step, 2 s chunks, load generator in its own process; load avg ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
+  process.stdout.write(`bench:ingest  warm-up ${WARMUP_MS} ms, measure ${MEASURE_MS} ms per step, 2 s chunks, ${PER_LINK === 1 ? 'one connection per session' : `${PER_LINK} sessions per shared link`}, load generator in its own process; load avg ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
 
   const bare = await bareStep(root, baseN);
   rows.push(bare);
