@@ -161,4 +161,45 @@ describe('simulator bridge: shared links', () => {
       expectExact(r, l, 120);
     }
   });
+
+  it('a link that goes silent is dead after 3 heartbeat intervals: every session on it resumes on a new link', async () => {
+    const r = await receiver({ ackEvery: 50, heartbeatIntervalMs: 200 });
+    const pool = new BridgeLinkPool();
+    const legs = [1, 2, 3].map((n) => leg(n, r, 'sharedLink', pool));
+    await waitFor(() => legs.every((l) => l.session.links.length === 1), 10_000, 'three welcomes');
+    for (const l of legs) l.push(1, 100);
+    await waitFor(() => legs.every((l) => l.session.ackedFrames >= 100), 10_000, '100 acked per leg');
+    r.freezeAll();
+    for (const l of legs) l.push(101, 200);
+    await waitFor(() => legs.every((l) => l.session.links.length === 2), 15_000, 'three resumes');
+    await Promise.all(legs.map((l) => l.session.finish(5000)));
+    expect(r.connections).toBe(2);
+    for (const l of legs) {
+      expect(l.session.lostAt).not.toBeNull();
+      expectExact(r, l, 200);
+    }
+  });
+
+  it('GOODBYE on one channel ends or moves only that session: migrating resumes it on a new channel, recordingStopped stops it', async () => {
+    const r = await receiver({ ackEvery: 50 });
+    const pool = new BridgeLinkPool();
+    const [moved, stopped, other] = [1, 2, 3].map((n) => leg(n, r, 'sharedLink', pool)) as [Leg, Leg, Leg];
+    const legs = [moved, stopped, other];
+    await waitFor(() => legs.every((l) => l.session.links.length === 1), 10_000, 'three welcomes');
+    for (const l of legs) l.push(1, 100);
+    await waitFor(() => legs.every((l) => l.session.ackedFrames >= 100), 10_000, '100 acked per leg');
+    expect(r.goodbye(moved.id, 'migrating')).toBe(true);
+    expect(r.goodbye(stopped.id, 'recordingStopped')).toBe(true);
+    await waitFor(() => moved.session.links.length === 2 && stopped.session.isStopped(), 10_000, 'one resumed, one stopped');
+    for (const l of legs) l.push(101, 200);
+    await Promise.all(legs.map((l) => l.session.finish(5000)));
+    expect(r.connections).toBe(1); // the link stayed; the moved session took a new channel on it
+    expect(r.channelHellos).toBe(4);
+    expect(other.session.links).toHaveLength(1);
+    expect(other.session.connects).toBe(1);
+    expectExact(r, moved, 200);
+    expectExact(r, other, 200);
+    expect(r.hash(stopped.id, 'mixed').frames).toBe(100);
+    expect(stopped.lost).toEqual([]);
+  });
 });

@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   refuseSessions?: string[];
   /** Play a worker without shared links: channels are ignored and every answer is plain (as version 1 would). */
   noChannels?: boolean;
+  /** Heartbeat interval announced in WELCOME (default 5,000 ms). */
+  heartbeatIntervalMs?: number;
 }
 
 interface StreamData {
@@ -36,6 +38,10 @@ export interface BridgeReceiver {
   duplicatesDropped: number;
   /** Cuts every open connection (a link killed mid-call). */
   dropAll(): void;
+  /** The open connections go silent (read nothing, answer nothing, stay open); new ones work as before. */
+  freezeAll(): void;
+  /** Sends GOODBYE to one session on the channel (or dedicated connection) it is on now, and forgets that channel. */
+  goodbye(sessionId: string, reason: 'callEnded' | 'shuttingDown' | 'migrating' | 'recordingStopped'): boolean;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,9 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
   let dropArmed = o.dropAfterFrames !== undefined;
   const r = { connections: 0, duplicatesDropped: 0, channelHellos: 0 };
 
+  const frozen = new WeakSet<Socket>();
+  // Where each session is now: its connection and channel (for goodbye()).
+  const whereIs = new Map<string, { sock: Socket; channel: number | undefined; forget: () => void }>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
@@ -70,7 +79,7 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
         return;
       }
       for (const m of msgs) {
-        if (sock.destroyed) return;
+        if (sock.destroyed || frozen.has(sock)) return;
         if (m.type === 'hello' && m.channel !== undefined) r.channelHellos++;
         if (o.noChannels && 'channel' in m) m.channel = undefined;
         switch (m.type) {
@@ -86,7 +95,9 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
             const session = sessions.get(m.sessionId) ?? new Map<string, StreamData>();
             sessions.set(m.sessionId, session);
             channels.set(m.channel, { session, sinceCredit: 0 });
-            send({ type: 'welcome', channel: m.channel, version: m.version, creditFrames: o.credit ?? 500, heartbeatIntervalMs: 5000, durable: [...session].map(([streamId, s]) => ({ streamId, seq: s.durable })) });
+            const channel = m.channel;
+            whereIs.set(m.sessionId, { sock, channel, forget: () => channels.delete(channel) });
+            send({ type: 'welcome', channel: m.channel, version: m.version, creditFrames: o.credit ?? 500, heartbeatIntervalMs: o.heartbeatIntervalMs ?? 5000, durable: [...session].map(([streamId, s]) => ({ streamId, seq: s.durable })) });
             break;
           }
           case 'streamStart': {
@@ -170,6 +181,16 @@ export async function startBridgeReceiver(o: ReceiverOptions = {}): Promise<Brid
     },
     dropAll: () => {
       for (const s of sockets) s.destroy();
+    },
+    freezeAll: () => {
+      for (const s of sockets) frozen.add(s);
+    },
+    goodbye: (sessionId, reason) => {
+      const at = whereIs.get(sessionId);
+      if (!at || at.sock.destroyed) return false;
+      at.sock.write(encodeMessage({ type: 'goodbye', channel: at.channel, reason, message: 'test' }));
+      at.forget();
+      return true;
     },
     blobFor: (sessionId) => encodeLocalMediaConfig({ v: 1, bridge: `tcp://127.0.0.1:${port}`, sessionId, token: TOKEN }),
     streams: (sessionId) => sessions.get(sessionId) ?? new Map(),
