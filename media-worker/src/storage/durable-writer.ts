@@ -17,29 +17,33 @@ export interface DurableWriterOptions {
 
 export type DurableOutcome = 'stored' | 'spilled';
 
-class Semaphore {
-  private waiting: Array<() => void> = [];
+/** Write slots; live commits are served before spill drains (a drain never delays a chunk the bridge waits on). */
+class Slots {
+  private live: Array<() => void> = [];
+  private drains: Array<() => void> = [];
   constructor(private free: number) {}
   /** Resolves at once when a slot is free (no promise, no abort machinery on the hot path). */
-  acquire(): Promise<void> | undefined {
-    if (this.free > 0) {
+  acquire(kind: 'live' | 'drain'): Promise<void> | undefined {
+    if (this.free > 0 && (kind === 'live' || this.live.length === 0)) {
       this.free--;
       return undefined;
     }
-    return new Promise<void>((resolve) => this.waiting.push(resolve));
+    return new Promise<void>((resolve) => (kind === 'live' ? this.live : this.drains).push(resolve));
   }
   release(): void {
-    const next = this.waiting.shift();
+    const next = this.live.shift() ?? this.drains.shift();
     if (next) next();
     else this.free++;
   }
   get queued(): number {
-    return this.waiting.length;
+    return this.live.length;
   }
 }
 
 export class DurableWriter {
-  private readonly slots: Semaphore;
+  private readonly slots: Slots;
+  /** Names whose primary write is in progress (a drain leaves them alone: that write may still land). */
+  private readonly inFlight = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<number> | undefined;
   private readonly pool: ChunkBufferPool;
@@ -51,7 +55,7 @@ export class DurableWriter {
     private readonly options: DurableWriterOptions,
     private readonly log: Logger,
   ) {
-    this.slots = new Semaphore(options.maxInFlight);
+    this.slots = new Slots(options.maxInFlight);
     this.pool = options.pool ?? chunkPool;
   }
 
@@ -66,7 +70,7 @@ export class DurableWriter {
   async commit(name: string, data: Buffer, options: PutOptions = {}): Promise<DurableOutcome> {
     // The primary write may outlive this call (spill path): it holds its own reference on a pooled buffer.
     this.pool.retain(data);
-    const primary = this.writePrimary(name, data, options);
+    const primary = this.writePrimary(name, data, options, 'live');
     void primary.then(
       () => this.pool.release(data),
       () => this.pool.release(data),
@@ -98,13 +102,18 @@ export class DurableWriter {
     return 'spilled';
   }
 
-  private async writePrimary(name: string, data: Buffer, options: PutOptions): Promise<void> {
-    const wait = this.slots.acquire();
-    if (wait) await wait;
+  private async writePrimary(name: string, data: Buffer, options: PutOptions, kind: 'live' | 'drain'): Promise<void> {
+    this.inFlight.add(name);
     try {
-      await this.primary.putIfAbsent(name, data, options);
+      const wait = this.slots.acquire(kind);
+      if (wait) await wait;
+      try {
+        await this.primary.putIfAbsent(name, data, options);
+      } finally {
+        this.slots.release();
+      }
     } finally {
-      this.slots.release();
+      this.inFlight.delete(name);
     }
   }
 
@@ -138,10 +147,12 @@ export class DurableWriter {
       let failed = false;
       const worker = async (): Promise<void> => {
         while (next < names.length && !failed) {
-          const e = await this.spill.readByName(names[next++] as string);
+          const name = names[next++] as string;
+          if (this.inFlight.has(name)) continue; // its original write is still under way; a later drain checks again
+          const e = await this.spill.readByName(name);
           if (!e) continue;
           try {
-            await this.writePrimary(e.name, e.data, { metadata: e.metadata, tags: e.tags, contentType: e.contentType });
+            await this.writePrimary(e.name, e.data, { metadata: e.metadata, tags: e.tags, contentType: e.contentType }, 'drain');
             await this.spill.remove(e.name);
             this.stats.drained++;
           } catch (err) {
@@ -170,10 +181,6 @@ export class DurableWriter {
       if (this.spill.size > 0) void this.drain().catch(() => undefined);
     }, this.options.drainIntervalMs);
     this.timer.unref();
-  }
-
-  private scheduleDrainSoon(): void {
-    this.start();
   }
 
   stop(): void {
