@@ -22,13 +22,13 @@ export interface ChannelHandlers {
 }
 
 export interface BridgeLinkOptions {
-  /** Bytes queued (not yet taken by the kernel) above which sessions stop sending until the link drains. */
+  /** Bytes queued (this turn's and what the socket has not handed to the kernel) above which sessions wait for room. */
   maxBufferedBytes: number;
   /** Heartbeat before any WELCOME named one. */
   defaultHeartbeatMs: number;
 }
 
-export const DEFAULT_LINK_OPTIONS: BridgeLinkOptions = { maxBufferedBytes: 1024 * 1024, defaultHeartbeatMs: 5000 };
+export const DEFAULT_LINK_OPTIONS: BridgeLinkOptions = { maxBufferedBytes: 4 * 1024 * 1024, defaultHeartbeatMs: 5000 };
 
 /** Plain errors by which a peer without shared links answers a channel HELLO (before any channel was welcomed). */
 const LEGACY_REFUSALS = new Set(['badFrame', 'protocolState', 'unsupportedVersion']);
@@ -93,7 +93,6 @@ export class BridgeLink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
-  private socketBlocked = false;
   private starved = false;
   private drainFrom = 0;
   private heartbeatMs?: number;
@@ -141,10 +140,7 @@ export class BridgeLink {
         this.route(m);
       }
     });
-    sock.on('drain', () => {
-      this.socketBlocked = false;
-      this.flush();
-    });
+    sock.on('drain', () => this.flush());
     sock.on('error', (err) => {
       this.lastError ??= err.message;
     });
@@ -198,9 +194,14 @@ export class BridgeLink {
   }
 
   canWrite(): boolean {
-    const ok = (this.state === 'open' || this.state === 'connecting') && !this.socketBlocked && this.pendingBytes < this.o.maxBufferedBytes;
+    const ok = (this.state === 'open' || this.state === 'connecting') && this.buffered() < this.o.maxBufferedBytes;
     if (!ok) this.starved = true;
     return ok;
+  }
+
+  /** Bytes not yet handed to the kernel: queued for this turn's write plus what the socket still holds. */
+  private buffered(): number {
+    return this.pendingBytes + this.socket.writableLength;
   }
 
   enqueue(buf: Buffer): void {
@@ -220,19 +221,19 @@ export class BridgeLink {
   /** One socket write for everything queued; then, if sessions were held back and the socket has room, let them go. */
   private flush(): void {
     if (this.state === 'connecting' || this.state === 'closed') return;
-    if (this.pending.length > 0 && !this.socketBlocked) {
+    if (this.pending.length > 0) {
       const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
       this.framesWritten += this.pending.length;
       this.pending = [];
       this.pendingBytes = 0;
       this.writes++;
-      if (!this.socket.write(buf)) this.socketBlocked = true;
+      this.socket.write(buf); // above the socket's high-water mark it answers false and 'drain' follows; canWrite() bounds what waits
     }
     if (this.state === 'closing' && this.pending.length === 0) {
       this.socket.end();
       return;
     }
-    if (this.starved && !this.socketBlocked && this.pendingBytes < this.o.maxBufferedBytes) {
+    if (this.starved && this.buffered() < this.o.maxBufferedBytes) {
       this.starved = false;
       // Rotate who goes first so one busy session does not take the room every time.
       const list = [...this.channels.values()];
