@@ -38,6 +38,7 @@ const CHANNEL_FORMS = new Set<BridgeMessage['type']>(['hello', 'welcome', 'strea
 export class LinkChannel {
   open = true;
   readonly indexes = new Set<number>();
+  private saidGoodbye = false;
 
   constructor(
     readonly link: BridgeLink,
@@ -48,6 +49,7 @@ export class LinkChannel {
 
   send(m: SessionMessage): void {
     if (!this.open) return;
+    if (m.type === 'goodbye' || m.type === 'error') this.saidGoodbye = true;
     const framed = this.channel !== undefined && CHANNEL_FORMS.has(m.type) ? { ...m, channel: this.channel } : m;
     this.link.enqueue(encodeMessage(framed));
   }
@@ -66,8 +68,9 @@ export class LinkChannel {
     return this.link.bindIndex(this);
   }
 
-  /** Orderly end (the session said GOODBYE already): a shared link forgets the channel, a dedicated one ends. */
+  /** Orderly end: a shared link forgets the channel (after a GOODBYE on it, if the session did not say one), a dedicated one ends. */
   leave(reason = 'left'): void {
+    if (this.channel !== undefined && !this.saidGoodbye) this.send({ type: 'goodbye', reason: 'normal', message: reason });
     this.link.closeChannel(this, reason, 'end');
   }
 
