@@ -15,6 +15,8 @@ export interface SimConfig {
   groundTruthDir: string;
   /** Simulated seconds per real second for long timers (keepAlive, call durations). */
   clockScale: number;
+  /** How the bridge role carries sessions: shared links (protocol version 2, default) or a connection per leg. */
+  bridgeTransport: 'sharedLink' | 'dedicated';
 }
 
 export const DEFAULT_TENANT_ID = 'aaaaaaaa-1111-2222-3333-444444444444';
@@ -25,6 +27,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SIM_PORT is not a port: ${env.SIM_PORT}`);
   const clockScale = Number(env.SIM_CLOCK_SCALE ?? '1');
   if (!(clockScale > 0)) throw new Error(`SIM_CLOCK_SCALE must be > 0: ${env.SIM_CLOCK_SCALE}`);
+  const bridgeTransport = env.SIM_BRIDGE_TRANSPORT ?? 'sharedLink';
+  if (bridgeTransport !== 'sharedLink' && bridgeTransport !== 'dedicated') {
+    throw new Error(`SIM_BRIDGE_TRANSPORT must be sharedLink or dedicated: ${bridgeTransport}`);
+  }
   return {
     port,
     host: env.SIM_HOST ?? '127.0.0.1',
@@ -36,5 +42,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
     recorderNotificationUrl: env.RECORDER_NOTIFICATION_URL || undefined,
     groundTruthDir: env.SIM_GROUND_TRUTH_DIR ?? join(tmpdir(), 'sim-ground-truth'),
     clockScale,
+    bridgeTransport,
   };
 }

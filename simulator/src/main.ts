@@ -6,7 +6,7 @@ import { bridgeMedia } from './media/bridge-media.js';
 
 const log = createLogger();
 const config = loadConfig();
-const sim = await startSimulator(config, { log, media: (l) => bridgeMedia(l) });
+const sim = await startSimulator(config, { log, media: (l) => bridgeMedia(l, { bridge: { transport: config.bridgeTransport } }) });
 process.stdout.write(`READY simulator ${sim.url}\n`);
 log.info('ready', { notificationOpenIdUrl: sim.notificationOpenIdUrl, certFile: sim.certFile, groundTruthDir: config.groundTruthDir });
 
