@@ -380,7 +380,8 @@ async function workerStep(root: string, streams: number, sinkEnv: Record<string,
   const w = await startWorker({
     MEDIA_WORKER_CONTROL_PORT: '0', MEDIA_WORKER_BRIDGE_PORT: '0', MEDIA_WORKER_DATA_DIR: dataDir, WORKER_SHARED_KEY: KEY,
     MEDIA_WORKER_LOG: 'warn', MEDIA_WORKER_CHUNK_MS: '2000', UV_THREADPOOL_SIZE: '32',
-    ...(process.env.MEDIA_WORKER_FILE_FSYNC ? { MEDIA_WORKER_FILE_FSYNC: process.env.MEDIA_WORKER_FILE_FSYNC } : {}), ...sinkEnv,
+    ...(process.env.MEDIA_WORKER_FILE_FSYNC ? { MEDIA_WORKER_FILE_FSYNC: process.env.MEDIA_WORKER_FILE_FSYNC } : {}),
+    ...(process.env.MEDIA_WORKER_PRIMARY_TIMEOUT_MS ? { MEDIA_WORKER_PRIMARY_TIMEOUT_MS: process.env.MEDIA_WORKER_PRIMARY_TIMEOUT_MS } : {}), ...sinkEnv,
   });
   const pid = w.child.pid as number;
   await new Promise((r) => setTimeout(r, 500));

@@ -25,7 +25,7 @@ const EnvSchema = z.object({
   WORKER_SHARED_KEY: z.string().min(8, 'WORKER_SHARED_KEY must be at least 8 characters'),
   FUNCTIONS_BASE_URL: z.string().url().optional(),
   MEDIA_WORKER_CHUNK_MS: ms.default(2000),
-  MEDIA_WORKER_PRIMARY_TIMEOUT_MS: ms.default(1500),
+  MEDIA_WORKER_PRIMARY_TIMEOUT_MS: ms.default(5000),
   MEDIA_WORKER_MAX_INFLIGHT_WRITES: ms.default(64),
   MEDIA_WORKER_CREDIT_FRAMES: ms.default(500),
   MEDIA_WORKER_HEARTBEAT_MS: ms.default(5000),
