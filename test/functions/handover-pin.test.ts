@@ -1,32 +1,11 @@
 // The call's worker pin: adoption re-pins, a stale or out-of-order adoption does not pin back, lost heartbeats are a
 // durable-timer deadline, and a leg whose worker was lost without adoption is incomplete with the reason (pure).
 import { describe, expect, it } from 'vitest';
-import { callSchema } from '../../contracts/graph/index.js';
 import { buildLeg, currentWorkerId, dueWork, liveStatus, newCallModel, nextDeadline, pinOf } from '../../functions/domain/call-model.js';
-import { summarizeIncomingCall } from '../../functions/domain/incoming-call.js';
-import type { AnswerOutcome, LifecycleSettings } from '../../functions/domain/signals.js';
+import { answeredCall, at, lifecycleSettings, T0 } from './helpers/answered-call.js';
 import { applyAdoption, heartbeatDeadline, initialPin } from '../../functions/domain/worker-pin.js';
 
-const TENANT = 'aaaaaaaa-1111-2222-3333-444444444444';
-const settings: LifecycleSettings = {
-  establishTimeoutMs: 60_000, keepAliveIntervalMs: 900_000, watchdogIntervalMs: 300_000,
-  answerWaitTimeoutMs: 30_000, recordingConfirmTimeoutMs: 30_000, maxEventsPerExecution: 300, workerHeartbeatTimeoutMs: 45_000,
-};
-const T0 = '2026-01-01T00:00:00.000Z';
-const at = (s: number): string => new Date(Date.parse(T0) + s * 1000).toISOString();
-
-function answered(): AnswerOutcome {
-  const incoming = callSchema.parse({
-    state: 'incoming', direction: 'Incoming', callChainId: 'chain-1', tenantId: TENANT, myParticipantId: 'bot-p',
-    source: { id: 'p-user', identity: { user: { id: 'D4E5F6A7-0000-4000-8000-0000000000AA', displayName: 'Alice' } } },
-    incomingContext: { observedParticipantId: 'p-user', sourceParticipantId: 'p-user' },
-  });
-  return {
-    outcome: 'answered', call: summarizeIncomingCall('call-1', TENANT, incoming),
-    policy: { source: 'default', region: 'eu', retentionClass: 'standard', resiliency: 'failOpen', record: true },
-    workerId: 'w-a', sessionId: 's1', receivedAt: T0, answeredAt: T0, answerLatencyMs: 12,
-  };
-}
+const settings = lifecycleSettings({ workerHeartbeatTimeoutMs: 45_000 });
 
 describe('worker pin', () => {
   it('an adoption by another worker re-pins; an older one (out of order) does not pin back; the same worker only refreshes', () => {
@@ -52,7 +31,7 @@ describe('worker pin', () => {
   });
 
   it('the call model: a durable timer for the heartbeat, the current worker in custom status, an incomplete leg with its reason', () => {
-    const m = newCallModel('call-1', answered(), settings, T0);
+    const m = newCallModel('call-1', answeredCall(), settings, T0);
     const pin = pinOf(m);
     if (!pin) throw new Error('no pin');
     expect(currentWorkerId(m)).toBe('w-a');
@@ -65,7 +44,7 @@ describe('worker pin', () => {
     m.media.pin = applyAdoption(pin, { workerId: 'w-b', at: at(62) }).pin;
     expect(liveStatus(m)).toMatchObject({ workerId: 'w-b', worker: { lostSince: null, adoptions: 1, previous: ['w-a'] } });
 
-    const lost = newCallModel('call-2', answered(), settings, T0);
+    const lost = newCallModel('call-2', answeredCall(), settings, T0);
     lost.media.incompleteReason = 'media-worker w-a was lost and no other worker adopted the session';
     const leg = buildLeg(lost, at(120), null);
     expect(leg.integrity).toBe('incomplete');

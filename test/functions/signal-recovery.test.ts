@@ -2,38 +2,17 @@
 // establish-timeout / watchdog GET of the call reconciles a lost `established` and a lost `terminated`; a lost roster
 // snapshot is corrected by the next one (without delta roster, Graph sends the full participant list each time). Pure.
 import { describe, expect, it } from 'vitest';
-import { callSchema } from '../../contracts/graph/index.js';
 import { applyCallState, isEnded } from '../../functions/domain/call-state.js';
 import { dueWork, markSeen, newCallModel, nextDeadline, shouldStartRecording, type CallModel } from '../../functions/domain/call-model.js';
-import { summarizeIncomingCall } from '../../functions/domain/incoming-call.js';
 import { applyProbe } from '../../functions/domain/probe.js';
 import { applyRoster, emptyRoster, type RosterState } from '../../functions/domain/roster.js';
-import type { AnswerOutcome, LifecycleSettings } from '../../functions/domain/signals.js';
+import { answeredCall, at, lifecycleSettings, T0 } from './helpers/answered-call.js';
 
-const TENANT = 'aaaaaaaa-1111-2222-3333-444444444444';
-const settings: LifecycleSettings = {
-  establishTimeoutMs: 60_000, keepAliveIntervalMs: 900_000, watchdogIntervalMs: 300_000,
-  answerWaitTimeoutMs: 30_000, recordingConfirmTimeoutMs: 30_000, maxEventsPerExecution: 3,
-};
-const T0 = '2026-01-01T00:00:00.000Z';
-const at = (s: number): string => new Date(Date.parse(T0) + s * 1000).toISOString();
-
-function answered(): AnswerOutcome {
-  const incoming = callSchema.parse({
-    state: 'incoming', direction: 'Incoming', callChainId: 'chain-1', tenantId: TENANT, myParticipantId: 'bot-p',
-    source: { id: 'p-user', identity: { user: { id: 'D4E5F6A7-0000-4000-8000-0000000000AA', displayName: 'Alice' } } },
-    incomingContext: { observedParticipantId: 'p-user', sourceParticipantId: 'p-user' },
-  });
-  return {
-    outcome: 'answered', call: summarizeIncomingCall('call-1', TENANT, incoming),
-    policy: { source: 'default', region: 'eu', retentionClass: 'standard', resiliency: 'failOpen', record: true },
-    workerId: 'w-a', sessionId: 's1', receivedAt: T0, answeredAt: T0, answerLatencyMs: 12,
-  };
-}
+const settings = lifecycleSettings({ maxEventsPerExecution: 3 });
 
 /** A model that saw `establishing` (and media) but whose `established` notification was lost. */
 function establishedLost(): CallModel {
-  const m = newCallModel('call-1', answered(), settings, T0);
+  const m = newCallModel('call-1', answeredCall(), settings, T0);
   m.lifecycle = 'establishing';
   m.callState = applyCallState(m.callState, { dedupId: 'n1', state: 'establishing' }).view;
   m.lastNotificationAt = at(1);
