@@ -440,7 +440,7 @@ async function bareStep(root: string, streams: number): Promise<StepResult> {
   await new Promise((r) => setTimeout(r, 3000 + WARMUP_MS));
   const c0 = await cpuTicks(pid);
   const t0 = Date.now();
-  await new Promise((r) => setTimeout(r, MEASURE_MS - 4000));
+  await new Promise((r) => setTimeout(r, Math.max(1000, MEASURE_MS - 4000)));
   const c1 = await cpuTicks(pid);
   const cpuPct = ((c1 - c0) / 100 / ((Date.now() - t0) / 1000)) * 100;
   const mem = ((await rssKiB(pid)) - idleRss) / streams;
