@@ -1,5 +1,6 @@
 // A throwaway recorder + bridge sink for capacity runs: answers every invite at once with a local media config that
-// points at its own bridge port, reports `recording`, and receives audio (WELCOME, CREDIT, ACK; counts frames).
+// points at its own bridge port, reports `recording`, and receives audio (WELCOME, CREDIT, ACK; counts frames), on
+// dedicated connections or shared links.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +27,9 @@ export async function startSink(sim: { baseUrl: string; caFile: string; tenantId
     sock.on('error', () => undefined);
     const dec = new FrameDecoder();
     const counts = new Map<number, number>();
-    let sinceCredit = 0;
+    // Shared links (protocol version 2): credit per channel, stream indexes bound to their channel by STREAM_START.
+    const channelOf = new Map<number, number | undefined>();
+    const sinceCredit = new Map<number | undefined, number>();
     const send = (m: BridgeMessage): void => void (!sock.destroyed && sock.write(encodeMessage(m)));
     sock.on('data', (chunk: Buffer) => {
       let msgs: BridgeMessage[];
@@ -37,19 +40,22 @@ export async function startSink(sim: { baseUrl: string; caFile: string; tenantId
         return;
       }
       for (const m of msgs) {
-        if (m.type === 'hello') send({ type: 'welcome', version: 1, creditFrames: 500, heartbeatIntervalMs: 5000, durable: [] });
+        if (m.type === 'hello') send({ type: 'welcome', version: m.version, channel: m.channel, creditFrames: 500, heartbeatIntervalMs: 5000, durable: [] });
+        else if (m.type === 'streamStart') channelOf.set(m.streamIndex, m.channel);
         else if (m.type === 'audio') {
           frames++;
           const c = (counts.get(m.streamIndex) ?? 0) + 1;
           counts.set(m.streamIndex, c);
           if (c % 100 === 0) send({ type: 'ack', streamIndex: m.streamIndex, seq: m.seq });
-          if (++sinceCredit >= 50) {
-            send({ type: 'credit', frames: sinceCredit });
-            sinceCredit = 0;
-          }
+          const channel = channelOf.get(m.streamIndex);
+          const owed = (sinceCredit.get(channel) ?? 0) + 1;
+          if (owed >= 50) {
+            send({ type: 'credit', channel, frames: owed });
+            sinceCredit.set(channel, 0);
+          } else sinceCredit.set(channel, owed);
         } else if (m.type === 'streamEnd') send({ type: 'ack', streamIndex: m.streamIndex, seq: m.lastSeq });
         else if (m.type === 'ping') send({ type: 'pong', nonce: m.nonce });
-        else if (m.type === 'goodbye') sock.end();
+        else if (m.type === 'goodbye' && m.channel === undefined) sock.end();
       }
     });
   });
