@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { AudioBody, FrameSplitter, audioPayloadStart, decodeBody, encodeMessage, type BridgeMessage } from '../../contracts/bridge/index.js';
 import { RecordingGate } from '../../media-worker/src/ingest/gate.js';
-import { sha256Hex } from '../../media-worker/src/ingest/hash-chain.js';
+import { recordFromMetadata } from '../../media-worker/src/ingest/chunk-metadata.js';
+import { sha256Hex, type ChunkRecord } from '../../media-worker/src/ingest/hash-chain.js';
 import { StreamIngest } from '../../media-worker/src/ingest/stream-ingest.js';
 import { createLogger } from '../../media-worker/src/log.js';
 import { ChunkBufferPool } from '../../media-worker/src/storage/chunk-pool.js';
@@ -115,6 +116,16 @@ describe('chunk buffer pool', () => {
   });
 });
 
+/** The records stored with chunks 0..n-1 (the stream keeps none in memory). */
+async function storedRecords(store: SegmentObjectStore, n: number): Promise<Array<ChunkRecord | undefined>> {
+  const out: Array<ChunkRecord | undefined> = [];
+  for (let k = 0; k < n; k++) {
+    const obj = await store.get(`c/mixed/${k}.pcm`);
+    out.push(obj ? recordFromMetadata(obj.metadata) : undefined);
+  }
+  return out;
+}
+
 describe('stream ingest (in-place frames, held chunks, credit)', () => {
   async function setup(opts: { maxPendingCommits?: number } = {}): Promise<{
     stream: StreamIngest; gate: RecordingGate; store: SegmentObjectStore; pool: ChunkBufferPool; credit: () => number; acks: number[]; feed: (seqs: number[]) => void;
@@ -156,8 +167,10 @@ describe('stream ingest (in-place frames, held chunks, credit)', () => {
       const obj = await store.get(`c/mixed/${k}.pcm`);
       expect(obj?.data).toEqual(Buffer.concat(all.slice(k * 10, k * 10 + 10)));
     }
-    expect(stream.records.map((r) => [r.index, r.firstSeq, r.lastSeq, r.frames])).toEqual([[0, 1, 10, 10], [1, 11, 20, 10], [2, 21, 30, 10], [3, 31, 35, 5]]);
-    expect(stream.records[3]?.sha256).toBe(sha256Hex(Buffer.concat(all.slice(30))));
+    const records = await storedRecords(store, 4);
+    expect(records.map((r) => [r?.index, r?.firstSeq, r?.lastSeq, r?.frames])).toEqual([[0, 1, 10, 10], [1, 11, 20, 10], [2, 21, 30, 10], [3, 31, 35, 5]]);
+    expect(records[3]?.sha256).toBe(sha256Hex(Buffer.concat(all.slice(30))));
+    expect(stream.progress).toMatchObject({ chunks: 4, frames: 35, bytes: 35 * 640, firstSeq: 1, lastSeq: 35, lastIndex: 3, chainHead: records[3]?.chainHash });
     expect(pool.stats.inUse).toBe(0); // every buffer back after its commit
     await store.close();
   });
@@ -172,9 +185,11 @@ describe('stream ingest (in-place frames, held chunks, credit)', () => {
     }
     await stream.end();
     expect(stream.framesDuplicate).toBe(3);
-    expect(stream.records[0]).toMatchObject({ frames: 9, gaps: [{ fromSeq: 4, toSeq: 4, reason: 'missingSeq' }] });
+    const records = await storedRecords(store, 7);
+    expect(records[0]).toMatchObject({ frames: 9, gaps: [{ fromSeq: 4, toSeq: 4, reason: 'missingSeq' }] });
     expect((await store.get('c/mixed/0.pcm'))?.data).toEqual(Buffer.concat([1, 2, 3, 5, 6, 7, 8, 9, 10].map(pcm)));
-    expect(stream.records.length).toBe(6);
+    expect(records.filter((r) => r !== undefined).length).toBe(6);
+    expect(stream.progress.chunks).toBe(6);
     expect(pool.stats.allocated).toBe(16); // one slab: buffers of durable chunks were reused
     expect(pool.stats.inUse).toBe(0);
     await store.close();

@@ -2,7 +2,8 @@
 // the consumer iterates with `for await`. Close is idempotent; iteration ends after the queued items are drained.
 
 export class BoundedQueue<T> implements AsyncIterable<T> {
-  private items: T[] = [];
+  /** Taken slots before `head` are cleared (a taken item is never kept alive by the queue). */
+  private items: Array<T | undefined> = [];
   private head = 0;
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private closed = false;
@@ -44,7 +45,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
 
   /** Removes and returns everything queued (used when a stream is discarded). */
   drain(): T[] {
-    const out = this.items.slice(this.head);
+    const out = this.items.slice(this.head) as T[];
     this.items = [];
     this.head = 0;
     return out;
@@ -58,8 +59,13 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   private shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.items[this.head] as T;
+    this.items[this.head] = undefined;
     this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // Empty (the usual case: the consumer keeps up): start over instead of growing the array.
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

@@ -13,8 +13,9 @@ import { chunkMetadata } from './chunk-metadata.js';
 import { ChunkAssembler, type ChunkData } from './chunker.js';
 import type { GapRecord } from './frame.js';
 import type { RecordingGate } from './gate.js';
-import { genesisHash, link, sha256Hex, type ChunkRecord } from './hash-chain.js';
+import { genesisHash, link, sha256Hex } from './hash-chain.js';
 import { StreamSequencer } from './sequencer.js';
+import { addRecord, emptyProgress, type StreamProgress } from './stream-progress.js';
 
 export interface ChunkCommitter {
   /** Resolves once the chunk is durable (stored or spilled); rejects on a permanent failure. */
@@ -68,9 +69,11 @@ export class StreamIngest {
   private durable = 0;
   private readonly gaps: GapRecord[] = [];
   private readonly consumer: Promise<void>;
-  /** Durable records of this stream, in index order. */
-  readonly records: ChunkRecord[] = [];
-  readonly speakers = new Map<number, Array<[number, number[]]>>();
+  /**
+   * Counters, last durable chunk and chain head: constant size. No per-chunk list is kept; the manifest's chunk list is
+   * rebuilt from storage at seal (every stored chunk carries its record and speaker runs).
+   */
+  private readonly durableProgress: StreamProgress;
   framesAccepted = 0;
   framesDuplicate = 0;
   /** Highest seq dropped because recording was revoked (0 = none). */
@@ -79,20 +82,16 @@ export class StreamIngest {
 
   constructor(
     readonly options: StreamIngestOptions,
-    recovered: ChunkRecord[] = [],
+    /** What is already durable for this stream (recovered from storage, or an earlier ingest of it). */
+    start?: StreamProgress,
   ) {
     this.pool = options.pool ?? chunkPool;
     this.chunks = new BoundedQueue<ChunkData>(Math.ceil(options.queueCapacity / options.framesPerChunk) + options.maxPendingCommits + 3); // +1: room for the last chunk at end()
     this.assembler = new ChunkAssembler(options.streamId, options.framesPerChunk, (bytes) => this.pool.acquire(bytes));
-    this.chainHead = genesisHash(options.callId, options.streamId);
-    let lastTs: bigint | undefined;
-    for (const r of recovered) {
-      this.records.push(r);
-      this.chainHead = r.chainHash;
-      this.durable = r.lastSeq;
-      lastTs = BigInt(r.lastTimestamp);
-    }
-    this.sequencer = new StreamSequencer(this.durable, lastTs);
+    this.durableProgress = start ? { ...start } : emptyProgress(options.callId, options.streamId);
+    this.chainHead = start ? start.chainHead : genesisHash(options.callId, options.streamId);
+    this.durable = start?.lastSeq ?? 0;
+    this.sequencer = new StreamSequencer(this.durable, start?.lastTimestamp != null ? BigInt(start.lastTimestamp) : undefined);
     this.consumer = this.run();
   }
 
@@ -106,6 +105,16 @@ export class StreamIngest {
 
   get head(): string {
     return this.chainHead;
+  }
+
+  /** A copy of the durable counters, last durable chunk and its chain hash. */
+  get progress(): StreamProgress {
+    return { ...this.durableProgress };
+  }
+
+  /** Entries this stream keeps per chunk: commits not yet acknowledged in order (bounded by maxPendingCommits). */
+  get perChunkEntries(): number {
+    return this.pending.length;
   }
 
   /** Bytes held in chunk buffers (open chunk + filled chunks not yet durable). */
@@ -213,11 +222,7 @@ export class StreamIngest {
     entry.promise = this.commitWithRetry(name, chunk.data, metadata).then(() => {
       entry.done = true;
       this.committing--;
-      // Keep records in index order (commits finish almost always in order: no sort per chunk).
-      let at = this.records.length;
-      while (at > 0 && (this.records[at - 1] as ChunkRecord).index > record.index) at--;
-      this.records.splice(at, 0, record);
-      this.speakers.set(record.index, chunk.speakers);
+      addRecord(this.durableProgress, record);
       this.released(chunk);
       this.advance();
     });

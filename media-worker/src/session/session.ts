@@ -2,8 +2,8 @@
 import type { SealResponse, StreamSummary } from '../../../contracts/worker-api/index.js';
 import { RecordingGate } from '../ingest/gate.js';
 import type { GapRecord } from '../ingest/frame.js';
-import { genesisHash } from '../ingest/hash-chain.js';
 import { StreamIngest } from '../ingest/stream-ingest.js';
+import { emptyProgress, progressOf, type StreamProgress } from '../ingest/stream-progress.js';
 import type { Logger } from '../log.js';
 import type { MediaEventInput, MediaEventSink } from '../events/media-event-poster.js';
 import { DEFAULT_REPOST, EventReposter, type RepostOptions } from '../events/event-reposter.js';
@@ -15,7 +15,8 @@ import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '
 import { ConflictError } from '../storage/object-store.js';
 import { HttpError } from '../control/http-error.js';
 import { fileRecovered, type FileOutcome } from './file-recovered.js';
-import { recoverStreams, type RecoveredStream } from './recovery.js';
+import { recoverStreams, type ChainBreak } from './recovery.js';
+import { checkRebuilt } from './rebuilt-check.js';
 import type { SessionEvent, SessionGap, SessionRecord } from './session-record.js';
 import { classifyResumeGap, resumeExpectations, revokedGap, type ResumeExpectation } from './resume-gaps.js';
 
@@ -45,6 +46,12 @@ export interface BridgeLink {
   rebind(streamId: string, stream: StreamIngest): void;
 }
 
+/** What is kept of a stream found in storage after a restart or adoption: counters and head, not its chunk list. */
+interface StoredStream {
+  progress: StreamProgress;
+  breaks?: ChainBreak[];
+}
+
 export class Session {
   /** Replaced by a fresh granted gate when recording resumes after a resumable revocation. */
   gate: RecordingGate;
@@ -53,8 +60,8 @@ export class Session {
   private resuming: Promise<void> | undefined;
   readonly streams = new Map<string, StreamIngest>();
   link: BridgeLink | undefined;
-  private recovered: Map<string, RecoveredStream> | undefined;
-  private recovering: Promise<Map<string, RecoveredStream>> | undefined;
+  private recovered: Map<string, StoredStream> | undefined;
+  private recovering: Promise<Map<string, StoredStream>> | undefined;
   private sealing: Promise<SealResponse> | undefined;
   private mediaFlowing = false;
   /** Per stream, what the last HELLO said (bridge's last ack) against what was durable then: explains the next gap. */
@@ -93,19 +100,22 @@ export class Session {
   }
 
   /** Loads what is stored for this call once (after a restart); fresh sessions have nothing. */
-  ensureRecovered(): Promise<Map<string, RecoveredStream>> {
+  ensureRecovered(): Promise<Map<string, StoredStream>> {
     if (this.recovered) return Promise.resolve(this.recovered);
-    this.recovering ??= recoverStreams(this.record.callId, callPrefix(this.location), this.deps.writer).then((r) => {
+    this.recovering ??= recoverStreams(this.record.callId, callPrefix(this.location), this.deps.writer).then((found) => {
+      // Only counters and heads stay in memory; the chunk lists are read again at seal.
+      const r = new Map<string, StoredStream>();
+      for (const [id, st] of found) r.set(id, { progress: progressOf(this.record.callId, id, st.records), ...(st.breaks ? { breaks: st.breaks } : {}) });
       this.recovered = r;
       this.declareBreaks(r);
-      this.log.info('recovered stored chunks', { streams: [...r].map(([id, s]) => ({ id, chunks: s.records.length, durableSeq: s.records.at(-1)?.lastSeq ?? 0 })) });
+      this.log.info('recovered stored chunks', { streams: [...r].map(([id, s]) => ({ id, chunks: s.progress.chunks, durableSeq: s.progress.lastSeq ?? 0 })) });
       return r;
     });
     return this.recovering;
   }
 
   /** Chunks lost between stored ones (a lost worker's spill): declared `workerLost` gaps, once. */
-  private declareBreaks(recovered: Map<string, RecoveredStream>): void {
+  private declareBreaks(recovered: Map<string, StoredStream>): void {
     const gaps = (this.record.gaps ??= []);
     const at = new Date().toISOString();
     let added = false;
@@ -121,7 +131,7 @@ export class Session {
   /** Per known stream, the highest durable seq (WELCOME). */
   durablePoints(): Array<{ streamId: string; seq: number }> {
     const points = new Map<string, number>();
-    for (const [id, r] of this.recovered ?? []) points.set(id, r.records.at(-1)?.lastSeq ?? 0);
+    for (const [id, r] of this.recovered ?? []) points.set(id, r.progress.lastSeq ?? 0);
     for (const [id, s] of this.streams) points.set(id, s.durableSeq);
     // Frames dropped under a revocation are settled: the bridge must drop them too, never replay them after a re-grant.
     for (const [id, seq] of Object.entries(this.record.settled ?? {})) if (seq > (points.get(id) ?? 0)) points.set(id, seq);
@@ -132,8 +142,8 @@ export class Session {
   openStream(streamId: string, kind: 'mixed' | 'unmixed', sourceId: number | null): StreamIngest {
     const existing = this.streams.get(streamId);
     if (existing && !existing.ended) return existing;
-    const recovered = existing ? { records: existing.records, speakers: existing.speakers } : this.recovered?.get(streamId);
-    const stream = this.createIngest(streamId, kind, sourceId, recovered);
+    const start = existing ? existing.progress : this.recovered?.get(streamId)?.progress;
+    const stream = this.createIngest(streamId, kind, sourceId, start);
     this.streams.set(streamId, stream);
     if (!this.record.streams[streamId]) {
       this.record.streams[streamId] = { kind, sourceId };
@@ -142,7 +152,7 @@ export class Session {
     return stream;
   }
 
-  private createIngest(streamId: string, kind: 'mixed' | 'unmixed', sourceId: number | null, recovered: RecoveredStream | undefined): StreamIngest {
+  private createIngest(streamId: string, kind: 'mixed' | 'unmixed', sourceId: number | null, start: StreamProgress | undefined): StreamIngest {
     const stream = new StreamIngest(
       {
         callId: this.record.callId,
@@ -161,9 +171,8 @@ export class Session {
         onGap: (gap) => this.onGap(streamId, gap),
         retryDelayMs: 200,
       },
-      recovered?.records ?? [],
+      start,
     );
-    for (const [i, sp] of recovered?.speakers ?? []) stream.speakers.set(i, sp);
     return stream;
   }
 
@@ -214,8 +223,7 @@ export class Session {
   }
 
   private lastDurableTimestamp(streamId: string): string | null {
-    const records = this.streams.get(streamId)?.records ?? this.recovered?.get(streamId)?.records ?? [];
-    return records.at(-1)?.lastTimestamp ?? null;
+    return (this.streams.get(streamId)?.progress ?? this.recovered?.get(streamId)?.progress)?.lastTimestamp ?? null;
   }
 
   private onGap(streamId: string, gap: GapRecord): void {
@@ -295,7 +303,7 @@ export class Session {
       if (old.ended) continue;
       settled[id] = Math.max(settled[id] ?? 0, old.durableSeq, old.droppedHighest);
       const meta = this.record.streams[id] ?? { kind: 'mixed' as const, sourceId: null };
-      const fresh = this.createIngest(id, meta.kind, meta.sourceId, { records: old.records, speakers: old.speakers });
+      const fresh = this.createIngest(id, meta.kind, meta.sourceId, old.progress);
       this.streams.set(id, fresh);
       this.revokedFrom.set(id, { durableSeq: fresh.durableSeq, revokedAt: this.revokedFrom.get(id)?.revokedAt ?? this.record.suspendedAt ?? now });
       this.link?.rebind(id, fresh);
@@ -317,21 +325,15 @@ export class Session {
   summaries(): StreamSummary[] {
     const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
     return [...ids].sort().map((streamId) => {
-      const live = this.streams.get(streamId);
-      const records = live?.records ?? this.recovered?.get(streamId)?.records ?? [];
+      const p = this.progressOf(streamId);
       const meta = this.record.streams[streamId] ?? { kind: 'mixed' as const, sourceId: null };
-      return {
-        streamId,
-        kind: meta.kind,
-        sourceId: meta.sourceId,
-        chunks: records.length,
-        frames: records.reduce((n, r) => n + r.frames, 0),
-        bytes: records.reduce((n, r) => n + r.bytes, 0),
-        firstSeq: records[0]?.firstSeq ?? null,
-        lastSeq: records.at(-1)?.lastSeq ?? null,
-        chainHead: records.at(-1)?.chainHash ?? genesisHash(this.record.callId, streamId),
-      };
+      return { streamId, kind: meta.kind, sourceId: meta.sourceId, chunks: p.chunks, frames: p.frames, bytes: p.bytes, firstSeq: p.firstSeq, lastSeq: p.lastSeq, chainHead: p.chainHead };
     });
+  }
+
+  /** Durable counters and head of a stream: the live ingest's, else what recovery found, else none. */
+  private progressOf(streamId: string): StreamProgress {
+    return this.streams.get(streamId)?.progress ?? this.recovered?.get(streamId)?.progress ?? emptyProgress(this.record.callId, streamId);
   }
 
   get bufferedBytes(): number {
@@ -356,7 +358,7 @@ export class Session {
     await Promise.all([...this.streams.values()].map((s) => s.end()));
     const base = { sessionId: this.id, callId: this.record.callId, state: 'sealed' as const };
     // An adopted session holds chunks another worker stored under its grant, even if this worker got none yet.
-    const storedElsewhere = this.record.adopted ? [...(await this.ensureRecovered()).values()].some((r) => r.records.length > 0) : false;
+    const storedElsewhere = this.record.adopted ? [...(await this.ensureRecovered()).values()].some((r) => r.progress.chunks > 0) : false;
     if (!this.record.grantedAt && !storedElsewhere) {
       const result: SealResponse = { ...base, manifestBlob: null, streams: [], gaps: [], nothingRecorded: true };
       return this.finishSeal(result);
@@ -419,6 +421,14 @@ export class Session {
 
   private async writeManifest(name: string, prefix: string): Promise<SignedManifest> {
     const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
+    // The chunk lists are not kept in memory: rebuilt from storage (every stream ended, its commits awaited, the spill
+    // drained), then checked against the in-memory heads and counters. A disagreement fails the seal: nothing is signed.
+    const stored = await recoverStreams(this.record.callId, prefix, this.deps.writer);
+    const problems = [...ids].flatMap((id) => checkRebuilt(id, this.progressOf(id), stored.get(id)?.records ?? []));
+    if (problems.length > 0) {
+      this.log.error('chunk list rebuilt from storage disagrees with the stream state: not sealed', { problems });
+      throw new HttpError(500, 'manifestMismatch', `chunk list rebuilt from storage disagrees with the recorded streams: ${problems.join('; ')}`);
+    }
     const body = buildManifest({
       callId: this.record.callId,
       callChainId: this.record.callChainId,
@@ -438,16 +448,15 @@ export class Session {
       events: this.record.events ?? [],
       chainBreaks: [...(this.recovered?.values() ?? [])].flatMap((st) => st.breaks ?? []),
       streams: [...ids].map((streamId) => {
-        const live = this.streams.get(streamId);
-        const rec = this.recovered?.get(streamId);
+        const rebuilt = stored.get(streamId);
         const meta = this.record.streams[streamId] ?? { kind: 'mixed' as const, sourceId: null };
         return {
           streamId,
           kind: meta.kind,
           sourceId: meta.sourceId,
-          records: live?.records ?? rec?.records ?? [],
+          records: rebuilt?.records ?? [],
           chunkName: (index: number) => chunkBlobName(this.location, streamId, index),
-          speakers: (index: number) => live?.speakers.get(index) ?? rec?.speakers.get(index) ?? null,
+          speakers: (index: number) => rebuilt?.speakers.get(index) ?? null,
         };
       }),
     });
