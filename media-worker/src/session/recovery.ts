@@ -30,14 +30,16 @@ export interface ChainBreak {
  * Stored chunks per stream, following the chain from its genesis. Past a hole in the chunk indexes (chunks missing
  * from storage) the chain goes on when the next stored chunk's record is intact: the hole becomes a declared break.
  * A broken link without a hole (other content under a name) stops the chain there (records past it are rewritten on
- * replay).
+ * replay). `skip` leaves chunks out (at seal: those a returning lost worker stored inside a declared gap).
  */
-export async function recoverStreams(callId: string, prefix: string, writer: DurableWriter): Promise<Map<string, RecoveredStream>> {
+export async function recoverStreams(
+  callId: string, prefix: string, writer: DurableWriter, skip: (record: ChunkRecord) => boolean = () => false,
+): Promise<Map<string, RecoveredStream>> {
   const found = new Map<string, Map<number, { record: ChunkRecord; speakers: Array<[number, number[]]> | undefined }>>();
   const add = (name: string, meta: Record<string, string>): void => {
     const parsed = parseChunkName(prefix, name);
     const record = recordFromMetadata(meta);
-    if (!parsed || !record || record.index !== parsed.index || record.streamId !== parsed.streamId) return;
+    if (!parsed || !record || record.index !== parsed.index || record.streamId !== parsed.streamId || skip(record)) return;
     const s = speakersFromMetadata(meta);
     const byIndex = found.get(parsed.streamId) ?? new Map();
     byIndex.set(parsed.index, { record, speakers: Array.isArray(s) ? s : undefined });

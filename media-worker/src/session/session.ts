@@ -15,6 +15,7 @@ import { callPrefix, chunkBlobName, manifestBlobName, type CallLocation } from '
 import { ConflictError } from '../storage/object-store.js';
 import { HttpError } from '../control/http-error.js';
 import { fileRecovered, type FileOutcome } from './file-recovered.js';
+import type { ChunkRecord } from '../ingest/hash-chain.js';
 import { recoverStreams, type ChainBreak } from './recovery.js';
 import { checkRebuilt } from './rebuilt-check.js';
 import type { SessionEvent, SessionGap, SessionRecord } from './session-record.js';
@@ -423,7 +424,12 @@ export class Session {
     const ids = new Set([...Object.keys(this.record.streams), ...this.streams.keys(), ...(this.recovered?.keys() ?? [])]);
     // The chunk lists are not kept in memory: rebuilt from storage (every stream ended, its commits awaited, the spill
     // drained), then checked against the in-memory heads and counters. A disagreement fails the seal: nothing is signed.
-    const stored = await recoverStreams(this.record.callId, prefix, this.deps.writer);
+    // A lost worker that came back may already have stored the chunks it had acked inside a declared gap (its spill
+    // journal drains on restart): they are not part of this chain; its supplement files them once the manifest exists.
+    const sessionGaps = [...(this.record.gaps ?? []), ...this.revokedTail()];
+    const inDeclaredGap = (r: ChunkRecord): boolean =>
+      sessionGaps.some((g) => g.streamId === r.streamId && g.fromSeq <= r.firstSeq && r.lastSeq <= g.toSeq);
+    const stored = await recoverStreams(this.record.callId, prefix, this.deps.writer, inDeclaredGap);
     const problems = [...ids].flatMap((id) => checkRebuilt(id, this.progressOf(id), stored.get(id)?.records ?? []));
     if (problems.length > 0) {
       this.log.error('chunk list rebuilt from storage disagrees with the stream state: not sealed', { problems });
@@ -444,7 +450,7 @@ export class Session {
       revokedAt: this.record.revokedAt,
       sealedAt: new Date().toISOString(),
       roster: this.record.roster,
-      sessionGaps: [...(this.record.gaps ?? []), ...this.revokedTail()],
+      sessionGaps,
       events: this.record.events ?? [],
       chainBreaks: [...(this.recovered?.values() ?? [])].flatMap((st) => st.breaks ?? []),
       streams: [...ids].map((streamId) => {

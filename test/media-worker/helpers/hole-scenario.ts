@@ -1,6 +1,7 @@
 // The scenario the "lost worker comes back after a chain break" tests share: worker A's Blob write of chunk 2 is refused,
 // so that chunk is acked from A's spill journal only; A is lost; B adopts the session, records on and seals with a
-// declared chain break (seqs 21..30) and a workerLost gap. The caller then brings A back (`envA`, same data folder).
+// declared chain break (seqs 21..30) and a workerLost gap. The caller then brings A back (`envA`, same data folder),
+// or `beforeSeal` does, before B seals (A's spill journal drains chunk 2 into B's declared gap first).
 import { expect } from 'vitest';
 import { decodeLocalMediaConfig, parseBridgeAddress } from '../../../contracts/bridge/index.js';
 import { ReserveSessionResponseSchema } from '../../../contracts/worker-api/index.js';
@@ -12,7 +13,7 @@ import type { ObjectStore } from '../../../media-worker/src/storage/object-store
 import { verifyRecording, type Verdict } from '../../../media-worker/src/verify/verify-recording.js';
 import type { RunningWorker } from '../../../media-worker/src/worker.js';
 import { tempDir, uniqueName } from '../../helpers/stack-env.js';
-import { api, sendFrames, startTestWorker, testConfig } from './worker-harness.js';
+import { api, sendFrames, startTestWorker, testConfig, waitFor } from './worker-harness.js';
 
 /** The real Blob store, refusing writes of names that match `blocked` (A's Blob path failing for one chunk). */
 function refusing(inner: ObjectStore, blocked: RegExp): ObjectStore {
@@ -36,7 +37,12 @@ export interface SealedAfterHole {
 }
 
 /** Runs the scenario above; `workers` collects the started workers for the caller's afterAll. */
-export async function sealedAfterSpilledChunk(name: string, workers: RunningWorker[]): Promise<SealedAfterHole> {
+export interface HoleScenarioOptions {
+  /** Runs after B recorded, before B seals; `store` is the call's Blob store. */
+  beforeSeal?: (envA: Record<string, string>, store: ObjectStore, callId: string) => Promise<void>;
+}
+
+export async function sealedAfterSpilledChunk(name: string, workers: RunningWorker[], options: HoleScenarioOptions = {}): Promise<SealedAfterHole> {
   const container = uniqueName(name);
   const keyFile = `${await tempDir(`${name}-key`)}/manifest-signing-key.pem`;
   await Ed25519FileSigner.fromFile(keyFile);
@@ -70,13 +76,20 @@ export async function sealedAfterSpilledChunk(name: string, workers: RunningWork
   await sendFrames(onB, 'mixed', 51, 80);
   onB.endStream('mixed');
   await onB.waitAcked('mixed', 80, 20_000);
-  expect((await api(b.controlUrl, 'POST', `/sessions/${cfg.sessionId}/seal`, {})).status).toBe(200);
+  const store = await createObjectStore(configB);
+  await options.beforeSeal?.(envA, store, callId);
+  const seal = await api(b.controlUrl, 'POST', `/sessions/${cfg.sessionId}/seal`, {});
+  expect(seal.status).toBe(200);
   onB.close();
 
-  const store = await createObjectStore(configB);
   const verifier = await Ed25519FileSigner.fromFile(keyFile, { createIfMissing: false });
+  if (options.beforeSeal) {
+    // A is back already: it files its supplement once B's manifest exists.
+    const supplementBlob = String((seal.json as { manifestBlob: string }).manifestBlob).replace(/manifest\.json$/, 'supplement-w-a-1.json');
+    await waitFor(async () => (await store.get(supplementBlob)) !== undefined, 30_000, 'A files its supplement');
+  }
   const sealed = await verifyRecording({ callId }, { store, verifier });
-  expect(sealed).toMatchObject({ ok: true, completeness: 'declaredGaps', missingFrames: 10 });
+  expect(sealed).toMatchObject(options.beforeSeal ? { ok: true, completeness: 'completeWithRecovery', missingFrames: 0 } : { ok: true, completeness: 'declaredGaps', missingFrames: 10 });
   const manifest = SignedManifestSchema.parse(JSON.parse((await store.get(sealed.manifestBlob ?? ''))?.data.toString('utf8') ?? '{}'));
   expect(manifest.chainBreaks).toMatchObject([{ streamId: 'mixed', afterIndex: 1, beforeIndex: 3, fromSeq: 21, toSeq: 30 }]);
   return { store, manifest, sealed, envA, keyFile, verifier, sessionId: cfg.sessionId, callId };
