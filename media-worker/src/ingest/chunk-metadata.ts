@@ -33,6 +33,11 @@ export function chunkMetadata(record: ChunkRecord, speakers: Array<[number, numb
   return meta;
 }
 
+/** True when the chunk's speaker runs were too long for blob metadata (kept by the session for the manifest instead). */
+export function speakersTruncated(meta: Record<string, string>): boolean {
+  return meta[SPEAKERS_KEY] === 'truncated';
+}
+
 export function recordFromMetadata(meta: Record<string, string>): ChunkRecord | undefined {
   const raw = meta[RECORD_KEY];
   if (!raw) return undefined;

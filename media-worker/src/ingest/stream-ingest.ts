@@ -9,7 +9,7 @@ import { ProtocolError } from '../../../contracts/bridge/index.js';
 import type { Logger } from '../log.js';
 import { chunkPool, type ChunkBufferPool } from '../storage/chunk-pool.js';
 import { BoundedQueue } from './async-queue.js';
-import { chunkMetadata } from './chunk-metadata.js';
+import { chunkMetadata, speakersTruncated } from './chunk-metadata.js';
 import { ChunkAssembler, type ChunkData } from './chunker.js';
 import type { GapRecord } from './frame.js';
 import type { RecordingGate } from './gate.js';
@@ -41,6 +41,8 @@ export interface StreamIngestOptions {
   /** Everything <= seq is durable. */
   onDurable: (seq: number) => void;
   onGap: (gap: GapRecord) => void;
+  /** A chunk's speaker runs did not fit in its blob metadata: the session keeps them for the manifest. */
+  onOversizedSpeakers?: (index: number, runs: Array<[number, number[]]>) => void;
   /** Backoff before re-trying a failed commit. */
   retryDelayMs: number;
   /** Chunk buffers (default: the worker's pool). */
@@ -217,6 +219,7 @@ export class StreamIngest {
     this.chainHead = record.chainHash;
     const name = this.options.chunkName(chunk.index);
     const metadata = chunkMetadata(record, chunk.speakers);
+    if (speakersTruncated(metadata)) this.options.onOversizedSpeakers?.(chunk.index, chunk.speakers);
     const entry: PendingCommit = { lastSeq: chunk.lastSeq, done: false, promise: Promise.resolve() };
     this.committing++;
     entry.promise = this.commitWithRetry(name, chunk.data, metadata).then(() => {

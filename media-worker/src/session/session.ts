@@ -60,6 +60,8 @@ export class Session {
   private revokedFrom = new Map<string, { durableSeq: number; revokedAt: string }>();
   private resuming: Promise<void> | undefined;
   readonly streams = new Map<string, StreamIngest>();
+  /** Speaker runs of chunks whose runs were too long for blob metadata (rare; the manifest needs them at seal). */
+  private readonly oversizedSpeakers = new Map<string, Map<number, Array<[number, number[]]>>>();
   link: BridgeLink | undefined;
   private recovered: Map<string, StoredStream> | undefined;
   private recovering: Promise<Map<string, StoredStream>> | undefined;
@@ -170,6 +172,11 @@ export class Session {
         onConsumed: () => this.link?.consumed(),
         onDurable: (seq) => this.link?.ack(streamId, seq),
         onGap: (gap) => this.onGap(streamId, gap),
+        onOversizedSpeakers: (index, runs) => {
+          const byIndex = this.oversizedSpeakers.get(streamId) ?? new Map<number, Array<[number, number[]]>>();
+          byIndex.set(index, runs);
+          this.oversizedSpeakers.set(streamId, byIndex);
+        },
         retryDelayMs: 200,
       },
       start,
@@ -462,7 +469,7 @@ export class Session {
           sourceId: meta.sourceId,
           records: rebuilt?.records ?? [],
           chunkName: (index: number) => chunkBlobName(this.location, streamId, index),
-          speakers: (index: number) => rebuilt?.speakers.get(index) ?? null,
+          speakers: (index: number) => rebuilt?.speakers.get(index) ?? this.oversizedSpeakers.get(streamId)?.get(index) ?? null,
         };
       }),
     });
