@@ -1,6 +1,6 @@
-// npm run bench:records — heap bytes per chunk record. A stream keeps one record per stored chunk until its call is
-// sealed (the manifest's chunk list), so this is what a long call costs the worker beyond its buffers: 1,800 records
-// per hour of one stream with 2 s chunks.
+// npm run bench:records — heap bytes per chunk record (the hash-chain link of one stored chunk). Streams no longer keep
+// their records until seal (the chunk list is rebuilt from storage then); a record is still built per chunk, and
+// adoption and seal hold one per stored chunk of the call while they run.
 import { genesisHash, link, sha256Hex, type ChunkRecord } from '../media-worker/src/ingest/hash-chain.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 100_000);
