@@ -16,7 +16,7 @@ export interface SimConfig {
   /** Simulated seconds per real second for long timers (keepAlive, call durations). */
   clockScale: number;
   /** How the bridge role carries sessions: shared links (protocol version 2, default) or a connection per leg. */
-  bridgeTransport: 'sharedLink' | 'dedicated';
+  bridgeTransport?: 'sharedLink' | 'dedicated';
 }
 
 export const DEFAULT_TENANT_ID = 'aaaaaaaa-1111-2222-3333-444444444444';
