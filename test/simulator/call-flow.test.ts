@@ -58,6 +58,9 @@ describe('PSTN inbound 1:1 call', () => {
     expect(ended.users[0]).toMatchObject({ key: 'alice', recording: 'recording', call: 'ended' });
     expect(ended.users[0]?.history.map((e) => e.status)).toEqual(['recording']);
 
+    // The simulator marks the leg terminated as it sends the deleted notification: wait until the recorder has it.
+    const until = Date.now() + 10_000;
+    while (!notificationsFor(legId).some((n) => n.changeType === 'deleted') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     const ns = notificationsFor(legId);
     // Every notification carried a valid JWT; none failed verification.
     expect(rec.received.every((r) => r.authOk)).toBe(true);

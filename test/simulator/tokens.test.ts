@@ -22,12 +22,17 @@ const form = (o: Record<string, string>): string => new URLSearchParams(o).toStr
 const tokenCall = (body: Record<string, string>) =>
   h.call('POST', `/${TENANT}/oauth2/v2.0/token`, form(body), { 'content-type': 'application/x-www-form-urlencoded' });
 
+/** The bearer of the new call's incoming-call notification (not a late one of an earlier call, signed before). */
 async function bearerOfNextNotification(): Promise<string> {
-  const before = rec.received.length;
-  await h.startCall(p2pScenario({ durationMs: 100 }), undefined, `${rec.url}/calls`);
+  const started = await h.startCall(p2pScenario({ durationMs: 100 }), undefined, `${rec.url}/calls`);
+  const legId = started.legs[0]?.id;
+  const isIncoming = (r: (typeof rec.received)[number]): boolean => {
+    const n = r.body.value?.[0];
+    return n?.changeType === 'created' && !Array.isArray(n.resourceData) && n.resourceData.id === legId;
+  };
   const until = Date.now() + 10_000;
-  while (rec.received.length === before && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  const got = rec.received[before];
+  while (!rec.received.some(isIncoming) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const got = rec.received.find(isIncoming);
   if (!got) throw new Error('no notification');
   return String(got.headers.authorization).replace(/^Bearer /, '');
 }
