@@ -183,13 +183,6 @@ export function decodeBody(buf: Buffer, start: number, end: number): BridgeMessa
 /** Base type codes that have a channel form (`code | CHANNEL_FLAG`, body prefixed with `u16 channel`). */
 const CHANNEL_CODES = new Set<number>([MessageType.HELLO, MessageType.WELCOME, MessageType.STREAM_START, MessageType.CREDIT, MessageType.ERROR, MessageType.GOODBYE]);
 
-/** The channel of a frame body in its channel form, or undefined (read in place; `start` is the type byte). */
-export function channelOfFrame(buf: Buffer, start: number, end: number): number | undefined {
-  const code = buf[start] as number;
-  if (!(code & CHANNEL_FLAG) || end - start < 3) return undefined;
-  return buf.readUInt16BE(start + 1);
-}
-
 /**
  * Incremental frame decoder. `push(chunk)` returns every message completed by that chunk.
  * After a ProtocolError the stream is out of sync: close the connection.

@@ -185,6 +185,14 @@ export class ProtocolError extends Error {
   }
 }
 
+/** Messages with a channel form on shared links; the others are per link (PING/PONG) or name their stream by index. */
+const CHANNEL_FORM_TYPES: ReadonlySet<BridgeMessage['type']> = new Set(['hello', 'welcome', 'streamStart', 'credit', 'error', 'goodbye']);
+
+/** `m` addressed to `channel` of a shared link (unchanged when `channel` is undefined or `m` has no channel form). */
+export function onChannel(m: BridgeMessage, channel: number | undefined): BridgeMessage {
+  return channel !== undefined && CHANNEL_FORM_TYPES.has(m.type) ? ({ ...m, channel } as BridgeMessage) : m;
+}
+
 export function nameOf<T extends Record<string, number>>(table: T, value: number, what: string): keyof T & string {
   for (const [name, code] of Object.entries(table)) if (code === value) return name as keyof T & string;
   throw new ProtocolError('badFrame', `unknown ${what} ${value}`);

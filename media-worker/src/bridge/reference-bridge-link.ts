@@ -2,15 +2,13 @@
 // sessions on channels. Routes WELCOME/CREDIT/ERROR/GOODBYE by channel and ACK by stream index to the session that
 // owns them; answers PING; a closed link closes every channel on it. Reference for the C# bridge and used by tests.
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder, encodeMessage, type BridgeMessage, type ErrorMessage } from '../../../contracts/bridge/index.js';
+import { FrameDecoder, encodeMessage, onChannel, type BridgeMessage, type ErrorMessage } from '../../../contracts/bridge/index.js';
 
 export interface LinkChannelHandlers {
   onMessage(m: BridgeMessage): void;
   /** The link closed (every channel on it is gone). */
   onClosed(): void;
 }
-
-const CHANNEL_FORMS = new Set<BridgeMessage['type']>(['hello', 'welcome', 'streamStart', 'credit', 'error', 'goodbye']);
 
 export class LinkChannel {
   private readonly indexes = new Map<string, number>();
@@ -34,7 +32,7 @@ export class LinkChannel {
 
   write(m: BridgeMessage): void {
     if (!this.open) return;
-    this.link.write(CHANNEL_FORMS.has(m.type) ? ({ ...m, channel: this.channel } as BridgeMessage) : m);
+    this.link.write(onChannel(m, this.channel));
   }
 
   /** The worker closed this channel (fatal ERROR, GOODBYE callEnded/migrating): free its number and indexes. */

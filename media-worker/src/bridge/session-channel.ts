@@ -5,6 +5,7 @@ import {
   NO_SOURCE_ID,
   ProtocolError,
   SUPPORTED_VERSIONS,
+  onChannel,
   type BridgeMessage,
   type ErrorCodeName,
   type HelloMessage,
@@ -213,8 +214,6 @@ export class SessionChannel implements BridgeLink {
   }
 
   private send(m: BridgeMessage): void {
-    if (this.channel !== undefined && (m.type === 'welcome' || m.type === 'credit' || m.type === 'error' || m.type === 'goodbye')) {
-      this.carrier.send({ ...m, channel: this.channel });
-    } else this.carrier.send(m);
+    this.carrier.send(onChannel(m, this.channel));
   }
 }

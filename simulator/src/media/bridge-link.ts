@@ -3,7 +3,7 @@
 // event-loop turn, for every session on the link, goes out in one socket write. Incoming WELCOME/CREDIT/ERROR/GOODBYE
 // are routed by channel, ACK by stream index (unique per link); PING/PONG and the heartbeat belong to the link.
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder, encodeAudio, encodeMessage, type AudioMessage, type BridgeMessage } from '../../../contracts/bridge/index.js';
+import { FrameDecoder, encodeAudio, encodeMessage, onChannel, type AudioMessage, type BridgeMessage } from '../../../contracts/bridge/index.js';
 
 export type LinkMode = 'shared' | 'dedicated';
 /** `session`: meant for this session (its channel, or a dedicated connection); `link`: a plain ERROR/GOODBYE ending a shared link. */
@@ -32,7 +32,6 @@ export const DEFAULT_LINK_OPTIONS: BridgeLinkOptions = { maxBufferedBytes: 4 * 1
 
 /** Plain errors by which a peer without shared links answers a channel HELLO (before any channel was welcomed). */
 const LEGACY_REFUSALS = new Set(['badFrame', 'protocolState', 'unsupportedVersion']);
-const CHANNEL_FORMS = new Set<BridgeMessage['type']>(['hello', 'welcome', 'streamStart', 'credit', 'error', 'goodbye']);
 
 /** A session's handle on a link: its channel on a shared link, or the whole dedicated connection. */
 export class LinkChannel {
@@ -50,7 +49,7 @@ export class LinkChannel {
   send(m: SessionMessage): void {
     if (!this.open) return;
     if (m.type === 'goodbye' || m.type === 'error') this.saidGoodbye = true;
-    const framed = this.channel !== undefined && CHANNEL_FORMS.has(m.type) ? { ...m, channel: this.channel } : m;
+    const framed = onChannel(m, this.channel);
     this.link.enqueue(encodeMessage(framed));
   }
 
