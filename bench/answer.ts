@@ -92,6 +92,9 @@ async function runBaselineServer(): Promise<void> {
 interface Phase {
   name: string;
   latenciesMs: number[];
+  /** App only: webhook-in → the worker reserve's arrival, and that arrival → the answer's arrival. */
+  toReserveMs: number[];
+  reserveToAnswerMs: number[];
   /** CPU the target's process used during the phase (and its settling afterwards), per call. */
   cpuMsPerCall: number;
   httpStatus: Map<number, number>;
@@ -163,12 +166,18 @@ async function runBench(): Promise<void> {
     servers.push(graphServer);
     const graphUrl = `https://127.0.0.1:${await listen(graphServer)}/v1.0`;
 
-    // Fake media-worker control API: reserve returns a media config at once.
+    // Fake media-worker control API: reserve returns a media config at once. When each call's reserve arrives splits
+    // the app's latency in two: webhook-in → reserve (ingress, JWT, body, policy) and reserve → answer (Graph SDK).
+    const reservedAt = new Map<string, number>();
     const workerServer = createHttpServer((req, res) => {
-      req.resume();
+      const t = performance.now();
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
       req.on('end', () => {
         res.setHeader('content-type', 'application/json');
         if (req.method === 'POST' && req.url === '/sessions') {
+          const callId = /"callId":"([^"]+)"/.exec(Buffer.concat(body).toString('utf8'))?.[1];
+          if (callId) reservedAt.set(callId, t);
           res.writeHead(201).end(JSON.stringify({ sessionId: randomUUID(), workerId: 'bench-worker', mediaConfig: { blob: Buffer.from('{"v":1}').toString('base64') } }));
         } else if (req.url === '/load') {
           res.end(JSON.stringify({ workerId: 'bench-worker', calls: 0, streams: 0, bufferedBytes: 0, spilledChunks: 0, bridgeConnections: 0 }));
@@ -233,7 +242,7 @@ async function runBench(): Promise<void> {
     });
 
     async function phase(name: string, url: string, calls: number, perSecond: number, pid?: number): Promise<Phase> {
-      const out: Phase = { name, latenciesMs: [], cpuMsPerCall: Number.NaN, httpStatus: new Map(), missing: 0 };
+      const out: Phase = { name, latenciesMs: [], toReserveMs: [], reserveToAnswerMs: [], cpuMsPerCall: Number.NaN, httpStatus: new Map(), missing: 0 };
       const cpu0 = cpuMsOf(pid);
       const intervalMs = 1000 / perSecond;
       const start = performance.now();
@@ -254,7 +263,15 @@ async function runBench(): Promise<void> {
           const t1 = await Promise.race([answered, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
           waiters.delete(callId);
           if (t1 === null) out.missing += 1;
-          else out.latenciesMs.push(t1 - t0);
+          else {
+            out.latenciesMs.push(t1 - t0);
+            const tr = reservedAt.get(callId);
+            if (tr !== undefined) {
+              out.toReserveMs.push(tr - t0);
+              out.reserveToAnswerMs.push(t1 - tr);
+              reservedAt.delete(callId);
+            }
+          }
         })());
       }
       await Promise.all(pending);
@@ -285,6 +302,14 @@ async function runBench(): Promise<void> {
     console.log('target     answered  missing   p50 ms   p95 ms   p99 ms   max ms  cpu ms/call  http');
     for (const r of summary) {
       console.log(`${r.name.padEnd(10)} ${String(r.answered).padStart(8)} ${String(r.missing).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p95Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.maxMs.toFixed(2).padStart(8)} ${r.cpuMsPerCall.toFixed(2).padStart(12)}  ${JSON.stringify(r.http)}`);
+    }
+    const app = results[1];
+    if (app && app.toReserveMs.length > 0) {
+      const q = (xs: number[]): string => {
+        const s = [...xs].sort((x, y) => x - y);
+        return `p50 ${pct(s, 50).toFixed(2)} / p99 ${pct(s, 99).toFixed(2)} ms`;
+      };
+      console.log(`\napp split: webhook-in → worker reserve ${q(app.toReserveMs)}; reserve → Graph answer ${q(app.reserveToAnswerMs)}`);
     }
     if (a && b) {
       const ratio = a.p99Ms / b.p99Ms;

@@ -8,6 +8,7 @@ import {
   type RosterUpdate, type SealResponse,
 } from '../../contracts/worker-api/index.js';
 import type { z } from 'zod';
+import { HttpTextClient } from './http-text.js';
 
 export class WorkerCallError extends Error {
   override readonly name = 'WorkerCallError';
@@ -30,13 +31,17 @@ export interface WorkerClientOptions {
   timeoutMs: number;
   /** workerId → control URL (no trailing slash). */
   workers: readonly { workerId: string; controlUrl: string }[];
+  /** The HTTP client (keep-alive agents); one is created when not given. */
+  http?: HttpTextClient;
 }
 
 export class WorkerClient {
   private readonly urls: Map<string, string>;
+  private readonly http: HttpTextClient;
 
   constructor(private readonly options: WorkerClientOptions) {
     this.urls = new Map(options.workers.map((w) => [w.workerId, w.controlUrl]));
+    this.http = options.http ?? new HttpTextClient();
   }
 
   workerIds(): string[] {
@@ -57,19 +62,19 @@ export class WorkerClient {
     workerId: string, method: string, path: string, body: unknown, schema: S | null, timeoutMs = this.options.timeoutMs,
   ): Promise<{ status: number; data: z.infer<S> | null }> {
     const url = `${this.urlOf(workerId)}${path}`;
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(url, {
+      res = await this.http.request(url, {
         method,
         headers: { [WORKER_KEY_HEADER]: this.options.sharedKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs,
       });
     } catch (err) {
       throw new WorkerCallError(`${method} ${url} failed: ${(err as Error).message}`, 0);
     }
-    const text = await res.text();
-    if (!res.ok) throw new WorkerCallError(`${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`, res.status);
+    const { text } = res;
+    if (res.status < 200 || res.status > 299) throw new WorkerCallError(`${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`, res.status);
     if (schema === null || text.length === 0) return { status: res.status, data: null };
     let json: unknown;
     try {

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { applyHostJsonOverrides, functionTimeoutMs, loadHostJson, loadLocalSettings, routePrefixOf, type HostJson } from './config/app-config.js';
 import { loadHostKeys, type HostKeys } from './config/keys.js';
-import { AppRuntime } from './core/app-runtime.js';
+import { AppThread } from './core/app-thread.js';
 import { localHostVersion } from './core/core-module.js';
 import type { InvokeOptions } from './core/invoker.js';
 import { createJsonLogger, type JsonLogger, type LogLevelName, parseLogLevel } from './core/log.js';
@@ -60,7 +60,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const settings: Readonly<Record<string, string | undefined>> = { ...process.env };
   const hostJson: HostJson = applyHostJsonOverrides(await loadHostJson(appDir), settings);
   const timeoutMs = functionTimeoutMs(hostJson);
-  const log = createJsonLogger({ level: options.logLevel ?? parseLogLevel(settings.LOCAL_HOST_LOG_LEVEL, 'info'), fields: { host: 'local-host' } });
+  const logLevel = options.logLevel ?? parseLogLevel(settings.LOCAL_HOST_LOG_LEVEL, 'info');
+  const log = createJsonLogger({ level: logLevel, fields: { host: 'local-host' } });
   const dataDir = path.resolve(options.dataDir ?? path.join(appDir, '.data', 'local-host'));
   await mkdir(dataDir, { recursive: true });
   const clock: ScaledClock = createScaledClock(options.clockScale ?? Number(settings.LOCAL_HOST_CLOCK_SCALE ?? '1'));
@@ -75,11 +76,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return ext.resolveInput(binding, fn);
   };
 
-  const runtime = new AppRuntime(log, resolveInput);
-  const loaded = await runtime.load(appDir);
-  const functions = runtime.registry.infos();
+  // The app runs in a thread of its own, as the real host runs the Node worker in a process of its own.
+  const app = await AppThread.start({ appDir, logLevel, log, resolveInput });
+  const functions = app.functions;
   const invoke = (name: string, request: InvocationRequest, invokeOptions?: InvokeOptions): Promise<InvocationResult> =>
-    withFunctionTimeout(runtime.invoke(name, request, invokeOptions), name, timeoutMs, hostJson);
+    withFunctionTimeout(app.invoke(name, request, invokeOptions), name, timeoutMs, hostJson);
 
   const problems: FunctionProblem[] = [...checkBindings(functions, extensions)];
   const routeTable: RouteTable = buildRouteTable(functions, settings);
@@ -98,7 +99,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       dataDir,
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? positiveInt(settings.LOCAL_HOST_MAX_BODY_BYTES) ?? 100 * 1024 * 1024,
       invoke,
-      streamProxyUri: () => loaded.capabilities.HttpUri,
+      streamProxyUri: () => app.capabilities.HttpUri,
     },
     admin: createAdminHandler({
       keys,
@@ -149,7 +150,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
   state = 'Running';
 
-  printBanner(print, { baseUrl, routePrefix: routePrefixOf(hostJson), routeTable, functions, problems, keys, timers, clockScale: clock.scale, entryFiles: loaded.entryFiles });
+  printBanner(print, { baseUrl, routePrefix: routePrefixOf(hostJson), routeTable, functions, problems, keys, timers, clockScale: clock.scale, entryFiles: app.entryFiles });
   log.info('host started', { baseUrl, functions: functions.length, extensions: extensions.map((e) => e.name), dataDir, clockScale: clock.scale });
 
   let stopping: Promise<void> | undefined;
@@ -163,7 +164,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         await ext.stop().catch((err: unknown) => log.error('extension failed to stop', { extension: ext.name, error: err }));
       }
       await http.close();
-      await runtime.terminate().catch((err: unknown) => log.error('appTerminate hook failed', { error: err }));
+      await app.terminate().catch((err: unknown) => log.error('appTerminate hook failed', { error: err }));
       log.info('host stopped');
     })();
     return stopping;

@@ -64,7 +64,7 @@ export class Invoker {
     const inputData: RpcParameterBinding[] = [{ name: fn.info.trigger.name, data: request.triggerData }];
     for (const binding of fn.info.bindings) {
       if (binding === fn.info.trigger || binding.direction === 'out') continue;
-      inputData.push({ name: binding.name, data: await this.#deps.resolveInput(binding, fn.info) });
+      inputData.push({ name: binding.name, data: request.inputData?.[binding.name] ?? (await this.#deps.resolveInput(binding, fn.info)) });
     }
     const rpcRequest: RpcInvocationRequest = {
       invocationId,

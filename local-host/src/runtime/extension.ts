@@ -39,6 +39,11 @@ export interface InvocationRequest {
   /** Trigger data under the trigger binding's name. Other `in` bindings are resolved by the core (asking extensions). */
   triggerData: RpcTypedData;
   triggerMetadata?: Record<string, RpcTypedData>;
+  /**
+   * Values of the other `in` bindings, by binding name, when the core has resolved them already (it does so before an
+   * invocation crosses to the app thread). Extensions leave it unset.
+   */
+  inputData?: Record<string, RpcTypedData>;
 }
 
 export interface InvocationResult {

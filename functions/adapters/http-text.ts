@@ -1,0 +1,61 @@
+/**
+ * A small HTTP client for JSON control APIs on the answer path (the media-worker's session API): node:http / https
+ * with keep-alive agents created once. It costs about a third of the CPU of `fetch` per request (measured 0.3 vs
+ * 0.8 ms per local request, client and server in one process), and the reserve request is on the 5 s answer path.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface TextRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export interface TextResponse {
+  status: number;
+  text: string;
+}
+
+/** The most response text read; a larger body fails the request (a control API answers small JSON). */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+export class HttpTextClient {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+  /** Resolves with any status; rejects on transport failure, timeout or an oversized body. */
+  request(url: string, init: TextRequest): Promise<TextResponse> {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') return Promise.reject(new Error(`unsupported URL scheme ${target.protocol}`));
+    const headers: Record<string, string | number> = { ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
+    return new Promise<TextResponse>((resolve, reject) => {
+      const options = { method: init.method, headers, signal: AbortSignal.timeout(init.timeoutMs) };
+      const onResponse = (res: http.IncomingMessage): void => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) res.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else parts.push(c);
+        });
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('response aborted')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      };
+      const req = secure
+        ? https.request(target, { ...options, agent: this.httpsAgent }, onResponse)
+        : http.request(target, { ...options, agent: this.httpAgent }, onResponse);
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
