@@ -4,8 +4,12 @@
 //     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks) fed
 //     the same way. Sessions ride on shared links of BENCH_SESSIONS_PER_LINK (default 250; 1 = a connection each).
 // (b) the worker against Azurite (blob sink): the highest chunk PUT rate it sustains (0 lost, lag p99 within target) over
-//     offered loads of 0.8, 0.85, 0.9, 0.95, 1.0 × the bare Blob SDK rate (BENCH_BLOB_FRACTIONS), as a ratio to the bare rate
-//     measured just before the step; each run (bare or worker) on a fresh Azurite, which slows down as it fills.
+//     offered loads of 0.9, 0.95, 1.0, 1.05, 1.1 × the bare Blob SDK rate of a sizing run (BENCH_BLOB_FRACTIONS), as a
+//     ratio to the bare rate measured just before the step; each run (bare or worker) on a fresh Azurite, which slows
+//     down as it fills. Steps below 0.9 cannot meet the target, so they are not run by default; steps above 1.0 let a
+//     worker that keeps up past the sizing run's rate show it (the bare rate moves ±10 % from one fresh Azurite to the
+//     next). The CPU of each process (Azurite, worker, load generator, this bench, the whole machine) is printed per
+//     run: in the worker's step Azurite shares the two cores with the worker and the load generator.
 // Modes of this file: (default) orchestrator; `--loadgen` (forked); `--bare-server <dir>` (forked).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -340,6 +344,8 @@ async function cpuMeter(pids: Record<string, number | undefined>): Promise<() =>
     names.forEach((n, i) => (out[n] = ((c1[i] as number) - (c0[i] as number)) / dt));
     out.bench = (self.user + self.system) / 1e4 / dt;
     out.machine = (m1 - m0) / dt;
+    // What the machine spent beyond the processes measured: other people's work on the shared cores (and the kernel).
+    out.others = Math.max(0, out.machine - names.reduce((sum, n) => sum + (out[n] as number), out.bench));
     return out;
   };
 }
@@ -551,6 +557,8 @@ const TARGET_LAG_P99_MS = 2000;
 const TARGET_CPU_RATIO = 2;
 const TARGET_MEM_KIB = 256;
 const TARGET_PUT_RATIO = 0.9;
+/** CPU of other work (% of one core) above which a bare Blob SDK run is repeated (undisturbed runs show 0-5). */
+const BARE_DISTURBED_PCT = 20;
 
 function verdict(ok: boolean): string {
   return ok ? 'MET' : 'MISSED';
@@ -601,14 +609,20 @@ async function main(): Promise<void> {
       await bareBlobPutRate(conn, 5, `${tag}-warm-up`); // Azurite's own JIT warm-up, the same for every run
       return { conn, pid: a.pid, stop: () => a.stop() };
     };
+    // A bare run during which other work took more than BARE_DISTURBED_PCT of a core is repeated (twice at most): a bare
+    // rate lowered by someone else's build would flatter the worker's ratio. (Worker steps are not repeated: a disturbed
+    // step can only lower the worker's figure.)
     const bareOnFresh = async (tag: string): Promise<number> => {
-      const a = await freshAzurite(tag);
-      try {
-        const r = await bareBlobPutRate(a.conn, 12, tag, { azurite: a.pid });
-        process.stdout.write(`    bare Blob SDK ${tag}: ${fmt(r.rate)} PUT/s; cpu ${fmtCpu(r.cpu)}; load avg ${fmt(loadavg()[0], 1)}\n`);
-        return r.rate;
-      } finally {
-        await a.stop();
+      for (let attempt = 1; ; attempt++) {
+        const a = await freshAzurite(tag);
+        try {
+          const r = await bareBlobPutRate(a.conn, 12, tag, { azurite: a.pid });
+          const disturbed = (r.cpu?.others ?? 0) > BARE_DISTURBED_PCT;
+          process.stdout.write(`    bare Blob SDK ${tag}: ${fmt(r.rate)} PUT/s; cpu ${fmtCpu(r.cpu)}; load avg ${fmt(loadavg()[0], 1)}${disturbed ? (attempt < 3 ? ' (disturbed: repeated)' : ' (disturbed; kept)') : ''}\n`);
+          if (!disturbed || attempt >= 3) return r.rate;
+        } finally {
+          await a.stop();
+        }
       }
     };
     const sizingRate = await bareOnFresh('sizing');
@@ -617,7 +631,7 @@ async function main(): Promise<void> {
     // measures the spill regime (acks from the local journal while Blob lags), so the steps stop at the first failure.
     const fractions = process.env.BENCH_BLOB_STREAMS
       ? [Number(process.env.BENCH_BLOB_STREAMS) / (sizingRate * 2)]
-      : (process.env.BENCH_BLOB_FRACTIONS ?? '0.8,0.85,0.9,0.95,1.0').split(',').map(Number);
+      : (process.env.BENCH_BLOB_FRACTIONS ?? '0.9,0.95,1.0,1.05,1.1').split(',').map(Number);
     let sustained: { step: StepResult & { puts?: number }; bareRate: number } | undefined;
     let lastBlob: (StepResult & { puts?: number }) | undefined;
     const bareRates: number[] = [];
@@ -638,11 +652,14 @@ async function main(): Promise<void> {
       if (!sustained || blob.puts / stepBare > (sustained.step.puts ?? 0) / sustained.bareRate) sustained = { step: blob, bareRate: stepBare };
     }
     const ratio = sustained ? (sustained.step.puts ?? NaN) / sustained.bareRate : 0;
+    // The same step against the mean of every bare run of this bench (less sensitive to one low bare run).
+    const meanBare = [sizingRate, ...bareRates].reduce((a, b) => a + b, 0) / (bareRates.length + 1);
     blobLine = `(b) Azurite (fresh per run): bare Blob SDK ${bareRates.map((r) => fmt(r)).join(', ')} PUT/s (sizing run ${fmt(sizingRate)}; 64 KB, 64 in flight); ` +
       (sustained
         ? `worker sustained ${fmt(sustained.step.puts)} PUT/s at ${sustained.step.streams} streams (lost 0, lag p99 ${fmt(sustained.step.lagP99)} ms) against ${fmt(sustained.bareRate)} bare`
         : `worker sustained no step (first: ${fmt(lastBlob?.puts)} PUT/s at ${lastBlob?.streams} streams, lost ${lastBlob?.lost}, lag p99 ${fmt(lastBlob?.lagP99)} ms)`) +
-      `; ratio ${fmt(ratio, 2)} (target >= ${TARGET_PUT_RATIO}) ${verdict(ratio >= TARGET_PUT_RATIO)}\n`;
+      `; ratio ${fmt(ratio, 2)} (target >= ${TARGET_PUT_RATIO}) ${verdict(ratio >= TARGET_PUT_RATIO)}` +
+      (sustained ? `; against the mean bare rate of this bench (${fmt(meanBare)}): ${fmt((sustained.step.puts ?? NaN) / meanBare, 2)}` : '') + '\n';
   }
 
   process.stdout.write('\n| run | streams | frames sent | acked | lost | lag p50 ms | p99 ms | CPU % of one core | %/1k streams | RSS KiB/stream | max backlog frames | chunk PUT/s | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
