@@ -4,11 +4,10 @@
 //     stream; compared with a bare baseline (plain TCP server: parse length-prefixed frames, hash, write 2 s chunks) fed
 //     the same way. Sessions ride on shared links of BENCH_SESSIONS_PER_LINK (default 250; 1 = a connection each).
 // (b) the worker against Azurite (blob sink): the highest chunk PUT rate it sustains (0 lost, lag p99 within target) over
-//     offered loads of 0.9, 0.95, 1.0, 1.05, 1.1 × the bare Blob SDK rate of a sizing run (BENCH_BLOB_FRACTIONS), as a
-//     ratio to the bare rate measured just before the step; each run (bare or worker) on a fresh Azurite, which slows
-//     down as it fills. Steps below 0.9 cannot meet the target, so they are not run by default; steps above 1.0 let a
-//     worker that keeps up past the sizing run's rate show it (the bare rate moves ±10 % from one fresh Azurite to the
-//     next). The CPU of each process (Azurite, worker, load generator, this bench, the whole machine) is printed per
+//     offered loads of 0.9, 0.95, 1.0, 1.05, 1.1 × the bare Blob SDK rate measured just before each step
+//     (BENCH_BLOB_FRACTIONS), as a ratio to that rate; each run (bare or worker) on a fresh Azurite, which slows down as
+//     it fills. Steps below 0.9 cannot meet the target, so they are not run by default; steps above 1.0 show how far
+//     past the bare rate the worker keeps up (fresh Azurites differ by ±15 %). The CPU of each process (Azurite, worker, load generator, this bench, the whole machine) is printed per
 //     run: in the worker's step Azurite shares the two cores with the worker and the load generator.
 // Modes of this file: (default) orchestrator; `--loadgen` (forked); `--bare-server <dir>` (forked).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -601,8 +600,11 @@ async function main(): Promise<void> {
   let blobLine = '(b) skipped (BENCH_SKIP_BLOB=1)\n';
   if (process.env.BENCH_SKIP_BLOB !== '1') {
     // Azurite slows down as it fills (its metadata is in memory): every measurement gets a fresh Azurite of its own,
-    // warmed up by 5 s of PUTs, so the bare rate and the worker's step start from the same state. The first bare run sizes the offered loads; each
-    // step is then compared with a bare run made just before it.
+    // warmed up by 5 s of PUTs, so the bare rate and the worker's step start from the same state. Each step offers
+    // fraction f of the bare rate measured just before it and is compared with that rate, so a step's ratio is at most f
+    // and the verdict is the highest f sustained. (Before, one sizing run set every step's load and each step was
+    // compared with its own bare run: a sizing run slowed by other work offered too little to reach the target, and a
+    // low bare run before a step flattered it; fresh Azurites differ by ±15 % undisturbed: 393-573 PUT/s in one run.)
     const freshAzurite = async (tag: string): Promise<{ conn: string; pid: number | undefined; stop: () => Promise<void> }> => {
       const a = await startAzurite({ dataDir: join(root, `azurite-${tag}`), log: false });
       const conn = a.env.BLOB_CONNECTION_STRING as string;
@@ -625,22 +627,22 @@ async function main(): Promise<void> {
         }
       }
     };
-    const sizingRate = await bareOnFresh('sizing');
     // Offered loads as fractions of the bare rate (2 s chunks: streams = PUT/s × 2). The worker's figure is the highest
     // PUT rate it sustained with 0 lost and commit lag p99 within the target; a step beyond Azurite's capacity only
     // measures the spill regime (acks from the local journal while Blob lags), so the steps stop at the first failure.
-    const fractions = process.env.BENCH_BLOB_STREAMS
-      ? [Number(process.env.BENCH_BLOB_STREAMS) / (sizingRate * 2)]
-      : (process.env.BENCH_BLOB_FRACTIONS ?? '0.9,0.95,1.0,1.05,1.1').split(',').map(Number);
+    // BENCH_BLOB_STREAMS=n runs one step of n streams instead.
+    const fixedStreams = process.env.BENCH_BLOB_STREAMS ? Number(process.env.BENCH_BLOB_STREAMS) : undefined;
+    const fractions = fixedStreams !== undefined ? [NaN] : (process.env.BENCH_BLOB_FRACTIONS ?? '0.9,0.95,1.0,1.05,1.1').split(',').map(Number);
     let sustained: { step: StepResult & { puts?: number }; bareRate: number } | undefined;
     let lastBlob: (StepResult & { puts?: number }) | undefined;
     const bareRates: number[] = [];
     for (const f of fractions) {
-      const stepBare = await bareOnFresh(`bare${Math.round(f * 100)}`);
+      const tag = fixedStreams !== undefined ? `n${fixedStreams}` : `${Math.round(f * 100)}`;
+      const stepBare = await bareOnFresh(`bare${tag}`);
       bareRates.push(stepBare);
-      const n = Math.max(1, Math.round(sizingRate * 2 * f));
-      const a = await freshAzurite(`w${Math.round(f * 100)}`);
-      const blob = await workerStep(root, n, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: a.conn, RECORDINGS_CONTAINER: `benchrec${Math.round(f * 100)}` }, 'worker/blob', { azurite: a.pid });
+      const n = fixedStreams ?? Math.max(1, Math.round(stepBare * 2 * f));
+      const a = await freshAzurite(`w${tag}`);
+      const blob = await workerStep(root, n, { MEDIA_WORKER_SINK: 'blob', BLOB_CONNECTION_STRING: a.conn, RECORDINGS_CONTAINER: `benchrec${tag}` }, 'worker/blob', { azurite: a.pid });
       await a.stop();
       rows.push(blob);
       process.stdout.write(stepLine(blob, bare));
@@ -653,8 +655,8 @@ async function main(): Promise<void> {
     }
     const ratio = sustained ? (sustained.step.puts ?? NaN) / sustained.bareRate : 0;
     // The same step against the mean of every bare run of this bench (less sensitive to one low bare run).
-    const meanBare = [sizingRate, ...bareRates].reduce((a, b) => a + b, 0) / (bareRates.length + 1);
-    blobLine = `(b) Azurite (fresh per run): bare Blob SDK ${bareRates.map((r) => fmt(r)).join(', ')} PUT/s (sizing run ${fmt(sizingRate)}; 64 KB, 64 in flight); ` +
+    const meanBare = bareRates.reduce((a, b) => a + b, 0) / bareRates.length;
+    blobLine = `(b) Azurite (fresh per run): bare Blob SDK ${bareRates.map((r) => fmt(r)).join(', ')} PUT/s (64 KB, 64 in flight); ` +
       (sustained
         ? `worker sustained ${fmt(sustained.step.puts)} PUT/s at ${sustained.step.streams} streams (lost 0, lag p99 ${fmt(sustained.step.lagP99)} ms) against ${fmt(sustained.bareRate)} bare`
         : `worker sustained no step (first: ${fmt(lastBlob?.puts)} PUT/s at ${lastBlob?.streams} streams, lost ${lastBlob?.lost}, lag p99 ${fmt(lastBlob?.lagP99)} ms)`) +

@@ -1,13 +1,16 @@
 // Chunk creates through BlobPutClient (one signed HTTP PUT) against the real Azurite: the stored blob is what the
 // SDK's uploadData makes (content, metadata, content type, blob type), conditional create holds, errors are clear.
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOB_SERVICE_VERSION, BlobPutClient, BlobPutError } from '../../media-worker/src/storage/blob-put-client.js';
 import { BlobObjectStore } from '../../media-worker/src/storage/blob-object-store.js';
 import { ConflictError } from '../../media-worker/src/storage/object-store.js';
-import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { ensureCertificate } from '../../stack/src/parts/certs.js';
+import { stackEnv, tempDir, uniqueName } from '../helpers/stack-env.js';
 
 let container: ContainerClient;
 beforeAll(async () => {
@@ -155,5 +158,48 @@ describe('BlobPutClient against a scripted server', () => {
     expect(() => new BlobPutClient(`${url}?sv=1&sig=x`, auth, { requestTimeoutMs: 1 })).toThrow(/SAS/);
     expect(() => new BlobPutClient('ftp://h/a/c', auth, { requestTimeoutMs: 1 })).toThrow(/protocol/);
     expect(() => new BlobPutClient(url, { kind: 'bearer', credential: { getToken: () => Promise.resolve(null) } }, { requestTimeoutMs: 1 })).toThrow(/https/);
+  });
+});
+
+describe('BlobPutClient with a token credential (managed identity in production)', () => {
+  it('sends a bearer token over https, fetched once and reused until 5 minutes before it expires', async () => {
+    const certs = await ensureCertificate({ dir: await tempDir('putc-certs') });
+    const [cert, key] = await Promise.all([readFile(certs.certFile, 'utf8'), readFile(certs.keyFile, 'utf8')]);
+    const auths: Array<string | undefined> = [];
+    const server = createHttpsServer({ cert, key }, (req, res) => {
+      auths.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => res.writeHead(201).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const agent = new HttpsAgent({ keepAlive: true, ca: cert });
+    try {
+      const scopes: string[] = [];
+      let expiresInMs = 3_600_000;
+      let n = 0;
+      const credential = {
+        getToken: (scope: string) => {
+          scopes.push(scope);
+          return Promise.resolve({ token: `tok${++n}`, expiresOnTimestamp: Date.now() + expiresInMs });
+        },
+      };
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/rec`;
+      const c = new BlobPutClient(url, { kind: 'bearer', credential }, { requestTimeoutMs: 5000, agent });
+      const put = (client: BlobPutClient, name: string): Promise<unknown> => client.putIfAbsent(name, Buffer.from('x'), { contentType: 'application/octet-stream' });
+      await Promise.all([put(c, 'a/1.pcm'), put(c, 'a/2.pcm')]);
+      await put(c, 'a/3.pcm');
+      expect(auths).toEqual(['Bearer tok1', 'Bearer tok1', 'Bearer tok1']);
+      expect(scopes).toEqual(['https://storage.azure.com/.default']);
+      // A token that expires within 5 minutes is replaced before each use.
+      expiresInMs = 60_000;
+      const short = new BlobPutClient(url, { kind: 'bearer', credential }, { requestTimeoutMs: 5000, agent });
+      await put(short, 'a/4.pcm');
+      await put(short, 'a/5.pcm');
+      expect(auths.slice(3)).toEqual(['Bearer tok2', 'Bearer tok3']);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -30,6 +30,8 @@ export interface PutBlobOptions {
 export interface BlobPutClientOptions {
   /** A request (connect to last response byte) that takes longer fails, so the caller can spill or retry. */
   requestTimeoutMs: number;
+  /** The agent for the container URL's protocol (default: a keep-alive agent of this client's own). */
+  agent?: HttpAgent;
 }
 
 /** A Put Blob the service refused (other than "already exists"). */
@@ -76,7 +78,7 @@ export class BlobPutClient {
     if (!https && this.base.protocol !== 'http:') throw new Error(`BlobPutClient: unsupported protocol ${this.base.protocol}`);
     if (auth.kind === 'bearer' && !https) throw new Error('BlobPutClient: bearer tokens need https');
     this.send = https ? (httpsRequest as unknown as typeof httpRequest) : httpRequest;
-    this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.agent = options.agent ?? (https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }));
   }
 
   /** A client for the container's own URL and credential; undefined when that credential is not one it can use. */
