@@ -6,12 +6,12 @@
  *
  * Parts: the simulator (token endpoint only), an in-process JWKS + notification signer, an in-process answer receiver
  * playing Graph (HTTPS), an in-process fake media-worker control API, the local host with the app, the baseline child.
- * Env: BENCH_RATE (calls/s, default 50), BENCH_SECONDS (default 15), BENCH_LOGS=1 shows child output,
- * BENCH_HOST_NODE_ARGS (node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * Env: BENCH_RATE (calls/s, default 50), BENCH_SECONDS (default 15), BENCH_LOGS=1 shows child output, BENCH_DUMP=<file>
+ * writes every call's latency, BENCH_HOST_NODE_ARGS (node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -241,6 +241,8 @@ async function runBench(): Promise<void> {
       }],
     });
 
+    // BENCH_DUMP=<file>: one line per answered call (phase, send time ms into the phase, latency, webhook-in → reserve).
+    const dump: string[] | undefined = process.env.BENCH_DUMP ? [] : undefined;
     async function phase(name: string, url: string, calls: number, perSecond: number, pid?: number): Promise<Phase> {
       const out: Phase = { name, latenciesMs: [], toReserveMs: [], reserveToAnswerMs: [], cpuMsPerCall: Number.NaN, httpStatus: new Map(), missing: 0 };
       const cpu0 = cpuMsOf(pid);
@@ -265,6 +267,7 @@ async function runBench(): Promise<void> {
           if (t1 === null) out.missing += 1;
           else {
             out.latenciesMs.push(t1 - t0);
+            if (dump) dump.push(`${name} ${(t0 - start).toFixed(1)} ${(t1 - t0).toFixed(2)} ${((reservedAt.get(callId) ?? NaN) - t0).toFixed(2)}`);
             const tr = reservedAt.get(callId);
             if (tr !== undefined) {
               out.toReserveMs.push(tr - t0);
@@ -281,12 +284,16 @@ async function runBench(): Promise<void> {
     }
 
     const total = Math.round(rate * seconds);
+    const writeDump = async (): Promise<void> => {
+      if (dump && process.env.BENCH_DUMP) await writeFile(process.env.BENCH_DUMP, dump.join('\n') + '\n');
+    };
     const appUrl = `${host.url}/api/calling/notifications`;
     const baseUrl = `${baseline.url}/`;
     // Warm both (JIT, keep-alive sockets, token and JWKS caches), then measure.
     await phase('warm-baseline', baseUrl, 50, 25);
     await phase('warm-app', appUrl, 50, 25);
     const results = [await phase('baseline', baseUrl, total, rate, baseline.pid), await phase('app', appUrl, total, rate, host.pid)];
+    await writeDump();
 
     const summary = results.map((r) => {
       const s = [...r.latenciesMs].sort((a, b) => a - b);
