@@ -14,6 +14,7 @@ import {
 import { applyAdoption } from '../domain/worker-pin.js';
 import { advanceLifecycle } from '../domain/lifecycle.js';
 import { applyProbe } from '../domain/probe.js';
+import { confirmTimedOut, isRecordingOutcome } from '../domain/recording-confirm.js';
 import { applyRoster } from '../domain/roster.js';
 import { CALL_SIGNAL_EVENT, type CallOrchestrationInput, type CallSignal } from '../domain/signals.js';
 import { attempt, orchestrationLog, steps, type OrchestrationLog, type Step } from './steps.js';
@@ -216,8 +217,7 @@ function* onSignal(ctx: OrchestrationContext, m: CallModel, signal: CallSignal, 
     }
   } else if (n.kind === 'operation') {
     const pending = m.pendingRecordingOp;
-    const matches = pending && (n.operation.clientContext === pending.clientContext || (pending.operationId !== null && n.operationId === pending.operationId));
-    if (!pending || !matches) return;
+    if (!pending || !isRecordingOutcome(m, { operationId: n.operationId, clientContext: n.operation.clientContext })) return;
     if (n.operation.status === 'completed') {
       m.pendingRecordingOp = null;
       yield* grantWorker(ctx, m, pending.clientContext, log);
@@ -352,8 +352,12 @@ function* onTimers(ctx: OrchestrationContext, m: CallModel, log: OrchestrationLo
         log.error('media-worker heartbeats stopped: worker presumed lost until another worker adopts the session', { workerId: pin.workerId, lastHeartbeatAt: m.media.lastHeartbeatAt });
       }
     } else if (work === 'recordingConfirmTimeout') {
-      m.pendingRecordingOp = null;
-      yield* recordingFailed(ctx, m, `no outcome for updateRecordingStatus(recording) within ${m.settings.recordingConfirmTimeoutMs} ms`, log);
+      if (confirmTimedOut(m) === 'askAgain') {
+        log.warn('no outcome for updateRecordingStatus(recording) in time: asking again', { attempts: m.recordingAttempts, waitedMs: m.settings.recordingConfirmTimeoutMs });
+        yield* maybeStartRecording(ctx, m, log);
+      } else {
+        yield* recordingFailed(ctx, m, `no outcome for updateRecordingStatus(recording) within ${m.settings.recordingConfirmTimeoutMs} ms, ${m.recordingAttempts} requests`, log);
+      }
     } else {
       keepAliveDone(m, now);
       const ka = yield* attempt(steps.keepAlive(ctx, ref));

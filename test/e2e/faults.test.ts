@@ -9,7 +9,7 @@ let stack: RecorderStack;
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '3000' } });
+  stack = await startRecorderStack({ settings: { RECORDER_WATCHDOG_INTERVAL_MS: '3000', RECORDER_RECORDING_CONFIRM_TIMEOUT_MS: '3000' } });
 });
 
 afterAll(async () => {
@@ -79,6 +79,21 @@ describe.skipIf(missing.length > 0)('notification faults', () => {
     const ended = await stack.waitForSim(started.id, (c) => c.state === 'ended' && Object.keys(c.groundTruth).length > 0, 90_000);
     const out = await finished(legId);
     expect(out).toMatchObject({ lifecycle: 'finalized', recordingStatus: 'recording' });
+    const doc = await stack.conversation(out.conversationId);
+    const leg = ((doc?.legs ?? []) as Leg[]).find((l) => l.callId === legId);
+    const stored = await stack.streamHashes((leg?.seal?.manifestBlob ?? '').replace(/manifest\.json$/, ''));
+    for (const s of ended.groundTruth[legId]?.streams ?? []) expect(stored[s.streamId]).toBe(s.sha256);
+  });
+
+  it('asks again when the outcome of updateRecordingStatus is lost, instead of failing a working recording', async () => {
+    const started = await stack.startCall(toneCall({ durationMs: 8000, faults: { asyncOperations: true, loseOperationOutcomes: 1 } }));
+    const legId = started.legs[0]?.id ?? '';
+    const ended = await stack.waitForSim(started.id, (c) => c.state === 'ended' && Object.keys(c.groundTruth).length > 0, 90_000);
+    const out = await finished(legId);
+    expect(out).toMatchObject({ lifecycle: 'finalized', recordingStatus: 'recording', failureReason: null });
+    // The first request's outcome never arrived; the second request (3 s later) was confirmed.
+    expect(ended.users[0]?.history.filter((h) => h.status === 'recording').length).toBe(2);
+    expect(ended.users[0]?.history.some((h) => h.status === 'failed')).toBe(false);
     const doc = await stack.conversation(out.conversationId);
     const leg = ((doc?.legs ?? []) as Leg[]).find((l) => l.callId === legId);
     const stored = await stack.streamHashes((leg?.seal?.manifestBlob ?? '').replace(/manifest\.json$/, ''));

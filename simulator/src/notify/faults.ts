@@ -22,6 +22,11 @@ export const faultsSchema = z.object({
   refuseStatusUpdate: z.boolean().optional(),
   /** updateRecordingStatus answers `running`; the outcome arrives later as operation notifications (updated, deleted). */
   asyncOperations: z.boolean().optional(),
+  /**
+   * With asyncOperations: the outcome notifications of a leg's first N updateRecordingStatus operations are lost (the
+   * operation itself completes: the users see its status), as when a delivery fails for good.
+   */
+  loseOperationOutcomes: z.number().int().min(0).max(10).optional(),
   /** Use `https://graph.microsoft.com` instead of `https://api.botframework.com` as the token issuer. */
   graphIssuer: z.boolean().optional(),
 });

@@ -267,9 +267,14 @@ export class CallEngine {
       apply();
       return op;
     }
+    const lost = leg.operations.length <= (faults.loseOperationOutcomes ?? 0);
     setTimeout(() => {
       op.status = 'completed';
       apply();
+      if (lost) {
+        this.event(c, 'operationOutcomeLost', { legId, operationId: op.id, clientContext });
+        return;
+      }
       const url = leg.callbackUri ?? '';
       this.deliver(c, leg, url, 'operation', payload.operationNotification(leg, op, 'updated', this.casing(c)), faults);
       this.deliver(c, leg, url, 'operation', payload.operationNotification(leg, op, 'deleted', this.casing(c)), faults);
