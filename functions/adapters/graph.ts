@@ -100,11 +100,15 @@ export class GraphCallsClient {
   }
 
   private async send(tenantId: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    // A controller whose timer is cleared when the request ends: an `AbortSignal.timeout` signal (and what its abort
+    // listener reaches) stays alive until the timeout fires, i.e. for every request of the last requestTimeoutMs.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.options.requestTimeoutMs);
     const request = this.clientFor(tenantId)
       .api(path)
       .middlewareOptions([new RetryHandlerOptions(0, 0)])
       .responseType(ResponseType.TEXT)
-      .option('signal', AbortSignal.timeout(this.options.requestTimeoutMs));
+      .option('signal', abort.signal);
     let text: unknown;
     try {
       if (method === 'GET') text = await request.get();
@@ -112,6 +116,8 @@ export class GraphCallsClient {
       else text = await request.post(body ?? {});
     } catch (err) {
       throw toGraphCallError(err, `${method} ${path}`);
+    } finally {
+      clearTimeout(timer);
     }
     // 202/204 answers carry no body (sometimes still labelled application/json): read text, parse when present.
     if (typeof text !== 'string' || text.trim() === '') return undefined;

@@ -33,23 +33,40 @@ export class HttpTextClient {
     const headers: Record<string, string | number> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
     return new Promise<TextResponse>((resolve, reject) => {
-      const options = { method: init.method, headers, signal: AbortSignal.timeout(init.timeoutMs) };
+      let settled = false;
       const onResponse = (res: http.IncomingMessage): void => {
         const parts: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > MAX_RESPONSE_BYTES) res.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
-          else parts.push(c);
+          if (size <= MAX_RESPONSE_BYTES) parts.push(c);
+          else {
+            fail(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+            res.destroy();
+          }
         });
-        res.on('error', reject);
-        res.on('aborted', () => reject(new Error('response aborted')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('response aborted')));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') });
+        });
       };
       const req = secure
-        ? https.request(target, { ...options, agent: this.httpsAgent }, onResponse)
-        : http.request(target, { ...options, agent: this.httpAgent }, onResponse);
-      req.on('error', reject);
+        ? https.request(target, { method: init.method, headers, agent: this.httpsAgent }, onResponse)
+        : http.request(target, { method: init.method, headers, agent: this.httpAgent }, onResponse);
+      // A plain timer, cleared when the request ends (an AbortSignal.timeout would keep the request reachable until
+      // its timeout fires).
+      const timer = setTimeout(() => req.destroy(new Error(`timed out after ${init.timeoutMs} ms`)), init.timeoutMs);
+      function fail(err: Error): void {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      }
+      req.on('error', fail);
       req.end(init.body);
     });
   }
