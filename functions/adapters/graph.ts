@@ -4,7 +4,11 @@
  * use and kept (tokens are cached by the credential and here until shortly before expiry).
  */
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { Client, GraphError, ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler, Client, GraphError, RedirectHandler, RedirectHandlerOptions, ResponseType, RetryHandler, RetryHandlerOptions, TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import { NodeHttpsMessageHandler } from './graph-transport.js';
 import {
   answerBodySchema, callSchema, commsOperationSchema, rejectBodySchema, updateRecordingStatusBodySchema,
   type AnswerBody, type Call, type CommsOperation, type RejectBody, type UpdateRecordingStatusBody,
@@ -49,6 +53,8 @@ export class GraphCallsClient {
   private readonly baseUrl: string;
   private readonly version: string;
   private readonly host: string;
+  /** One transport (keep-alive agents) for every tenant's client. */
+  private readonly transport = new NodeHttpsMessageHandler();
 
   constructor(private readonly options: GraphCallsOptions) {
     const url = new URL(options.graphBaseUrl);
@@ -83,8 +89,15 @@ export class GraphCallsClient {
         });
       return inflight;
     };
+    // The SDK's default chain, with its last step (fetch) replaced by node:https (see graph-transport.ts).
     const client = Client.initWithMiddleware({
-      authProvider: { getAccessToken },
+      middleware: [
+        new AuthenticationHandler({ getAccessToken }),
+        new RetryHandler(new RetryHandlerOptions()),
+        new RedirectHandler(new RedirectHandlerOptions()),
+        new TelemetryHandler(),
+        this.transport,
+      ],
       baseUrl: this.baseUrl,
       defaultVersion: this.version,
       customHosts: new Set([this.host]),
@@ -167,8 +180,24 @@ function toGraphCallError(err: unknown, what: string): GraphCallError {
   if (err instanceof GraphCallError) return err;
   if (err instanceof GraphError) {
     const status = err.statusCode > 0 ? err.statusCode : 0;
-    return new GraphCallError(`${what} failed: ${status} ${err.code ?? ''} ${err.message}`.trim(), status, err.code);
+    // Text responses leave the error body unparsed: Graph's `{"error":{"code","message"}}` is read here.
+    const body = graphErrorBody(err.body);
+    const code = err.code ?? body?.code ?? null;
+    const message = err.message || body?.message || '';
+    return new GraphCallError(`${what} failed: ${status} ${code ?? ''} ${message}`.trim(), status, code);
   }
   const e = err as Error;
   return new GraphCallError(`${what} failed: ${e?.name ?? 'Error'} ${e?.message ?? String(err)}`, 0, e?.name ?? null);
+}
+
+const graphErrorBodySchema = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
+
+function graphErrorBody(body: unknown): { code?: string | undefined; message?: string | undefined } | undefined {
+  if (typeof body !== 'string' || !body.startsWith('{')) return undefined;
+  try {
+    const parsed = graphErrorBodySchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.error : undefined;
+  } catch {
+    return undefined;
+  }
 }
