@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { NODE_WORKER_ARGUMENTS } from '../stack/src/app-settings.js';
 import { ensureCertificate, writeTrustFile } from '../stack/src/parts/certs.js';
 import { startLocalHost } from '../stack/src/parts/local-host.js';
 import { startNodeService } from '../stack/src/parts/node-service.js';
@@ -216,6 +217,7 @@ async function runBench(): Promise<void> {
         GRAPH_NOTIFICATION_OPENID_URL: openIdUrl, ALLOWED_TENANT_IDS: tenantId, CALLBACK_BASE_URL: `http://127.0.0.1:${hostPort}/api`,
         BLOB_CONNECTION_STRING: 'UseDevelopmentStorage=true', COSMOS_ENDPOINT: 'https://127.0.0.1:9', COSMOS_KEY: 'bench',
         MEDIA_WORKER_URLS: `bench-worker=${workerUrl}`, WORKER_SHARED_KEY: workerKey,
+        languageWorkers__node__arguments: NODE_WORKER_ARGUMENTS,
         RECORDER_ESTABLISH_TIMEOUT_MS: '3600000', RECORDER_WATCHDOG_INTERVAL_MS: '3600000', LOCAL_HOST_LOG_LEVEL: log ? 'info' : 'warn',
       },
     });

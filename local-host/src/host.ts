@@ -77,7 +77,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 
   // The app runs in a thread of its own, as the real host runs the Node worker in a process of its own.
-  const app = await AppThread.start({ appDir, logLevel, log, resolveInput });
+  const app = await AppThread.start({ appDir, logLevel, log, resolveInput, workerArguments: settings.languageWorkers__node__arguments });
   const functions = app.functions;
   const invoke = (name: string, request: InvocationRequest, invokeOptions?: InvokeOptions): Promise<InvocationResult> =>
     withFunctionTimeout(app.invoke(name, request, invokeOptions), name, timeoutMs, hostJson);

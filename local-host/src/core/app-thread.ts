@@ -19,10 +19,13 @@ import {
 import { HostError } from './errors.js';
 import type { InputResolver, InvokeOptions } from './invoker.js';
 import type { JsonLogger, LogLevelName } from './log.js';
+import { applyWorkerArguments } from './worker-arguments.js';
 
 export interface AppThreadOptions {
   appDir: string;
   logLevel: LogLevelName;
+  /** `languageWorkers__node__arguments`: V8 flags for the app's isolate (see worker-arguments.ts). */
+  workerArguments?: string;
   log: JsonLogger;
   /** Supplies the value of an `in` binding (the extensions' resolveInput). */
   resolveInput: InputResolver;
@@ -59,6 +62,9 @@ export class AppThread {
 
   /** Starts the thread and loads the app; rejects with the load error (missing entry point, no v4 model, ...). */
   static async start(options: AppThreadOptions): Promise<AppThread> {
+    const args = applyWorkerArguments(options.workerArguments);
+    if (args.applied.length > 0) options.log.info('app thread V8 flags (languageWorkers__node__arguments)', { applied: args.applied });
+    if (args.ignored.length > 0) options.log.warn('languageWorkers__node__arguments: only V8 flags apply to the app thread; ignored', { ignored: args.ignored });
     const thread = new AppThread(options);
     thread.#spawn();
     try {
