@@ -38,7 +38,7 @@ describe('HttpTextClient', () => {
   });
 
   it('returns error statuses as they are', async () => {
-    expect(await client.request(`${base}/missing`, { method: 'GET', headers: {}, timeoutMs: 5000 })).toEqual({ status: 404, text: 'no such session' });
+    expect(await client.request(`${base}/missing`, { method: 'GET', headers: {}, timeoutMs: 5000 })).toMatchObject({ status: 404, text: 'no such session' });
   });
 
   it('fails after the timeout when the server does not answer', async () => {
